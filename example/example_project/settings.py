@@ -1,0 +1,118 @@
+"""Settings of the example project, from environment variables.
+
+DATABASE_URL       default sqlite:///example/db.sqlite3 (PostgreSQL: postgres://user:pw@host/db)
+REDIS_URL          when set, Django's cache is Redis (discovery/JWKS caches shared by every process)
+SESSION_ENGINE     default django.contrib.sessions.backends.db
+DJANGO_SECRET_KEY  required when DJANGO_DEBUG is off
+DJANGO_DEBUG       "1" for local development (the default when unset)
+DJANGO_ALLOWED_HOSTS  comma-separated, default 127.0.0.1,localhost
+TENANT_SSO_ENCRYPTION_KEYS  comma-separated Fernet keys, newest first
+TENANT_SSO_BASE_URL         public base URL when behind a proxy
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
+    "insecure-example-key-for-local-development-only" if DEBUG else ""
+)
+if not SECRET_KEY:
+    raise RuntimeError("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for local development).")
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "tenant_sso",
+    "example_project",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "tenant_sso.backends.SSOBackend",
+    "django.contrib.auth.backends.ModelBackend",  # staff passwords for the admin
+]
+
+ROOT_URLCONF = "example_project.urls"
+WSGI_APPLICATION = "example_project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60
+    )
+}
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        }
+    }
+
+SESSION_ENGINE = os.environ.get("SESSION_ENGINE", "django.contrib.sessions.backends.db")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+
+TENANT_SSO_ENCRYPTION_KEYS = [k for k in os.environ.get("TENANT_SSO_ENCRYPTION_KEYS", "").split(",") if k]
+TENANT_SSO_BASE_URL = os.environ.get("TENANT_SSO_BASE_URL", "")
+TENANT_SSO_LOGOUT_REDIRECT_URL = "/login/?logged_out=1"
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+USE_TZ = True
+TIME_ZONE = "UTC"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "tenant_sso": {"handlers": ["console"], "level": os.environ.get("TENANT_SSO_LOG_LEVEL", "INFO")}
+    },
+}
+if DEBUG:
+    SILENCED_SYSTEM_CHECKS = ["tenant_sso.W002"]

@@ -1,0 +1,87 @@
+"""The adapter: small documented hooks a project overrides to change policy, not protocol.
+
+Name a subclass in ``TENANT_SSO_ADAPTER``; reach it through :func:`get_adapter`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils.module_loading import import_string
+
+from . import claims as group_claims
+from .conf import app_settings
+from .models import Connection, FederatedIdentity, normalize_domain
+
+
+def truthy_claim(value: Any) -> bool:
+    """``email_verified`` is a boolean, but Cognito sometimes sends the string ``"true"``."""
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+class SSOAdapter:
+    def groups_from_claims(self, connection: Connection, claims: dict[str, Any]) -> list[str]:
+        """The user's IdP groups: the groups claim, plus the roles claim when configured."""
+        groups = group_claims.parse_groups(claims.get(connection.effective_groups_claim))
+        if connection.roles_claim:
+            for role in group_claims.parse_groups(claims.get(connection.roles_claim)):
+                if role not in groups:
+                    groups.append(role)
+        return groups
+
+    def check_access(self, connection: Connection, claims: dict[str, Any], groups: list[str]) -> list[str]:
+        """Raise :class:`~tenant_sso.exceptions.AccessDenied` unless the user may sign in.
+
+        Default: membership of one of the connection's allowed groups (fail closed).
+        """
+        return group_claims.check_allowed(groups, connection.allowed_groups)
+
+    def username_for(self, connection: Connection, claims: dict[str, Any]) -> str:
+        """Username of a new user: ``<org-slug>.<hash of issuer and subject>``, unique per identity."""
+        digest = hashlib.sha256(f"{claims['iss']}\x00{claims['sub']}".encode()).hexdigest()[:16]
+        return f"{connection.organization.slug}.{digest}"[:150]
+
+    def populate_user(
+        self, user: AbstractBaseUser, connection: Connection, claims: dict[str, Any], created: bool
+    ) -> None:
+        """Copy profile claims onto the user at every login (the IdP is the source of truth)."""
+        for field, claim, limit in (
+            ("email", "email", 254),
+            ("first_name", "given_name", 150),
+            ("last_name", "family_name", 150),
+        ):
+            value = claims.get(claim)
+            if isinstance(value, str) and hasattr(user, field):
+                setattr(user, field, value.strip()[:limit])
+
+    def find_user_to_link(self, connection: Connection, claims: dict[str, Any]) -> AbstractBaseUser | None:
+        """An existing account a first login may be linked to, by email; None creates a user.
+
+        Only when the connection allows it, the IdP says the email is verified, the email's
+        domain is one of this organization's domains, exactly one active account has that
+        email, it is not a superuser, and it has no identity at another organization.
+        """
+        email = claims.get("email")
+        if not connection.link_by_email or not isinstance(email, str) or "@" not in email:
+            return None
+        if not truthy_claim(claims.get("email_verified")):
+            return None
+        domain = normalize_domain(email.rsplit("@", 1)[1])
+        if domain not in {d.domain for d in connection.organization.domains.all()}:
+            return None
+        matches = list(get_user_model().objects.filter(email__iexact=email, is_active=True)[:2])
+        if len(matches) != 1 or getattr(matches[0], "is_superuser", False):
+            return None
+        user = matches[0]
+        foreign = FederatedIdentity.objects.filter(user=user).exclude(
+            connection__organization_id=connection.organization_id
+        )
+        return None if foreign.exists() else user
+
+
+def get_adapter() -> SSOAdapter:
+    adapter_class = import_string(app_settings.ADAPTER)
+    return adapter_class()  # type: ignore[no-any-return]

@@ -1,0 +1,107 @@
+"""Settings of tenant_sso, read live from ``django.conf.settings`` (so ``override_settings`` works).
+
+Global settings hold policy only; tenants and their connections live in the database.
+Every setting is prefixed ``TENANT_SSO_``; see ``docs/settings.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+
+class Settings:
+    def _get(self, name: str, default: Any) -> Any:
+        return getattr(settings, f"TENANT_SSO_{name}", default)
+
+    @property
+    def ALLOWED_ALGORITHMS(self) -> list[str]:
+        """ID token signing algorithms accepted; never taken from the token header."""
+        return list(self._get("ALLOWED_ALGORITHMS", ["RS256"]))
+
+    @property
+    def CLOCK_LEEWAY(self) -> int:
+        """Seconds of clock skew tolerated on ``exp``/``iat``/``nbf``."""
+        return int(self._get("CLOCK_LEEWAY", 60))
+
+    @property
+    def MAX_TOKEN_AGE(self) -> int:
+        """Seconds an ID token's ``iat`` may lie in the past (it was just issued for this login)."""
+        return int(self._get("MAX_TOKEN_AGE", 600))
+
+    @property
+    def STATE_TTL(self) -> int:
+        """Seconds a login attempt (state, nonce, PKCE verifier) stays valid."""
+        return int(self._get("STATE_TTL", 600))
+
+    @property
+    def MAX_PENDING_LOGINS(self) -> int:
+        """Login attempts kept per browser session at once (several tabs); oldest dropped first."""
+        return int(self._get("MAX_PENDING_LOGINS", 10))
+
+    @property
+    def HTTP_TIMEOUT(self) -> float:
+        """Seconds for each call to an identity provider (connect, read, write, pool)."""
+        return float(self._get("HTTP_TIMEOUT", 5.0))
+
+    @property
+    def METADATA_CACHE_TTL(self) -> int:
+        """Seconds discovery documents and JWKS are cached (per issuer, in Django's cache)."""
+        return int(self._get("METADATA_CACHE_TTL", 3600))
+
+    @property
+    def JWKS_REFETCH_INTERVAL(self) -> int:
+        """Minimum seconds between two JWKS refetches triggered by an unknown ``kid``."""
+        return int(self._get("JWKS_REFETCH_INTERVAL", 60))
+
+    @property
+    def CACHE_ALIAS(self) -> str:
+        """Django cache used for discovery and JWKS (shared between processes in production)."""
+        return str(self._get("CACHE_ALIAS", "default"))
+
+    @property
+    def ENCRYPTION_KEYS(self) -> list[str]:
+        """Fernet keys for client secrets, newest first. Empty: derived from SECRET_KEY (W002)."""
+        keys = self._get("ENCRYPTION_KEYS", [])
+        if isinstance(keys, str):
+            keys = [k for k in keys.split(",") if k.strip()]
+        return [str(k).strip() for k in keys]
+
+    @property
+    def ADAPTER(self) -> str:
+        """Dotted path of the :class:`tenant_sso.adapter.SSOAdapter` subclass to use."""
+        return str(self._get("ADAPTER", "tenant_sso.adapter.SSOAdapter"))
+
+    @property
+    def BASE_URL(self) -> str:
+        """Public base URL (``https://app.example.com``) for redirect URIs; empty: from the request."""
+        return str(self._get("BASE_URL", "")).rstrip("/")
+
+    @property
+    def LOGIN_REDIRECT_URL(self) -> str:
+        """Where a user lands after login when no (safe) ``next`` was given."""
+        return str(self._get("LOGIN_REDIRECT_URL", getattr(settings, "LOGIN_REDIRECT_URL", "/")))
+
+    @property
+    def LOGOUT_REDIRECT_URL(self) -> str:
+        """Where the identity provider sends the user back after logout (must be registered there)."""
+        return str(self._get("LOGOUT_REDIRECT_URL", "/"))
+
+    @property
+    def DEFAULT_MAX_SESSION_AGE(self) -> int:
+        """Default maximum session age of a new connection, in seconds."""
+        return int(self._get("DEFAULT_MAX_SESSION_AGE", 8 * 3600))
+
+    @property
+    def MAX_QUERY_LENGTH(self) -> int:
+        """Longest callback query string accepted (anything longer is refused, not parsed)."""
+        return int(self._get("MAX_QUERY_LENGTH", 8192))
+
+    @property
+    def MAX_TOKEN_LENGTH(self) -> int:
+        """Longest ID token accepted, in bytes."""
+        return int(self._get("MAX_TOKEN_LENGTH", 16384))
+
+
+app_settings = Settings()

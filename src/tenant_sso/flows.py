@@ -1,0 +1,276 @@
+"""The use cases: begin a login, complete it at the callback, log out.
+
+Views call these and stay thin; these call the protocol layer (:mod:`tenant_sso.oidc`), the
+claim policy (:mod:`tenant_sso.claims`), the adapter and :mod:`tenant_sso.provisioning`.
+
+Each login attempt's state lives in the session under its own ``state`` value (several tabs
+work at once), is single use (popped before anything else happens) and expires.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import login as django_login
+from django.contrib.auth import logout as django_logout
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from . import providers
+from .adapter import get_adapter
+from .cognito.claims import check_identity_provider
+from .conf import app_settings
+from .exceptions import ConfigurationError, ProviderError, RequestError, TokenError
+from .models import Connection, OrganizationDomain, normalize_domain
+from .oidc import pkce
+from .oidc.client import (
+    authorization_url,
+    cognito_logout_url,
+    exchange_code,
+    fetch_userinfo,
+    rp_initiated_logout_url,
+)
+from .oidc.tokens import Expectations, validate_id_token
+from .provisioning import provision
+from .urlsafety import safe_next
+
+ATTEMPTS_KEY = "tenant_sso.attempts"
+SESSION_KEY = "tenant_sso.login"
+BACKEND = "tenant_sso.backends.SSOBackend"
+
+
+def absolute(request: HttpRequest, path: str) -> str:
+    base = app_settings.BASE_URL
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
+def redirect_uri(request: HttpRequest) -> str:
+    return absolute(request, reverse("tenant_sso:callback"))
+
+
+# -- finding the connection ------------------------------------------------------------------
+def find_connection(*, org: str | None = None, email: str | None = None) -> Connection:
+    """The enabled connection of an organization, by slug or by the email's domain."""
+    queryset = Connection.objects.select_related("organization")
+    if org:
+        connection = queryset.filter(organization__slug=org[:100], enabled=True).first()
+        if connection is None:
+            raise ConfigurationError("unknown_organization", status=404, detail=f"org {org[:100]!r}")
+        return connection
+    if email:
+        email = email.strip()
+        if "@" not in email or len(email) > 254:
+            raise RequestError("email_invalid", "Please enter your work email address.")
+        domain = normalize_domain(email.rsplit("@", 1)[1])
+        entry = OrganizationDomain.objects.filter(domain=domain).only("organization_id").first()
+        connection = (
+            queryset.filter(organization_id=entry.organization_id, enabled=True).first() if entry else None
+        )
+        if connection is None:
+            raise ConfigurationError(
+                "unknown_domain",
+                "Single sign-on is not set up for this email domain.",
+                status=404,
+                detail=f"domain {domain[:100]!r}",
+            )
+        return connection
+    raise RequestError("organization_missing", "Please enter your work email address.")
+
+
+# -- begin -----------------------------------------------------------------------------------
+def begin_login(
+    request: HttpRequest,
+    connection: Connection,
+    *,
+    next_url: str | None = None,
+    mode: str = "login",
+    login_hint: str | None = None,
+) -> str:
+    """Store a new attempt in the session and return the authorization URL to redirect to."""
+    metadata = providers.metadata_for(connection)
+    state, nonce, verifier = pkce.random_token(), pkce.random_token(), pkce.make_verifier()
+    callback = redirect_uri(request)
+    attempts: dict[str, dict[str, Any]] = dict(request.session.get(ATTEMPTS_KEY, {}))
+    now = time.time()
+    attempts = {k: v for k, v in attempts.items() if now - v["at"] < app_settings.STATE_TTL}
+    while len(attempts) >= app_settings.MAX_PENDING_LOGINS:
+        attempts.pop(min(attempts, key=lambda k: attempts[k]["at"]))
+    attempts[state] = {
+        "connection": connection.pk,
+        "nonce": nonce,
+        "verifier": verifier,
+        "redirect_uri": callback,
+        "next": safe_next(next_url, app_settings.LOGIN_REDIRECT_URL),
+        "mode": mode,
+        "at": now,
+    }
+    request.session[ATTEMPTS_KEY] = attempts
+    extra: dict[str, str] = {}
+    if connection.is_cognito and connection.identity_provider:
+        extra["identity_provider"] = connection.identity_provider
+    if login_hint and not connection.is_cognito:
+        extra["login_hint"] = login_hint[:254]
+    return authorization_url(
+        metadata,
+        client_id=connection.client_id,
+        redirect_uri=callback,
+        state=state,
+        nonce=nonce,
+        code_challenge=pkce.s256_challenge(verifier),
+        extra=extra,
+    )
+
+
+# -- complete --------------------------------------------------------------------------------
+@dataclass
+class Callback:
+    """What the callback learned so far; the view reads it to audit a failure."""
+
+    connection: Connection | None = None
+    claims: dict[str, Any] = field(default_factory=dict)
+    groups: list[str] = field(default_factory=list)
+    matched: list[str] = field(default_factory=list)
+    mode: str = "login"
+    next_url: str = "/"
+    user: Any = None
+    created: bool = False
+
+
+def _pop_attempt(request: HttpRequest, state: str) -> dict[str, Any]:
+    attempts = dict(request.session.get(ATTEMPTS_KEY, {}))
+    attempt = attempts.pop(state, None)
+    request.session[ATTEMPTS_KEY] = attempts  # single use, whatever happens next
+    if attempt is None:
+        raise RequestError(
+            "state_unknown",
+            "This sign-in link was already used or belongs to another browser. Please start again.",
+        )
+    if time.time() - attempt["at"] > app_settings.STATE_TTL:
+        raise RequestError("state_expired", "The sign-in took too long. Please start again.")
+    return attempt
+
+
+def complete_login(request: HttpRequest, params: dict[str, str], result: Callback) -> Callback:
+    """Validate the callback, exchange the code, validate the ID token, apply the policy, log in."""
+    state = params.get("state", "")
+    if not state:
+        raise RequestError("state_missing", "The sign-in answer is incomplete. Please start again.")
+    attempt = _pop_attempt(request, state)
+    result.mode, result.next_url = attempt["mode"], attempt["next"]
+    connection = Connection.objects.select_related("organization").filter(pk=attempt["connection"]).first()
+    if connection is None or not connection.enabled:
+        raise ConfigurationError("connection_disabled", detail="connection removed or disabled")
+    result.connection = connection
+    metadata = providers.metadata_for(connection)
+    # RFC 9207: an iss response parameter must name this connection's issuer (mix-up defence).
+    iss = params.get("iss")
+    if iss is not None and iss != connection.issuer:
+        raise RequestError("issuer_mismatch", detail="iss response parameter is another issuer")
+    if iss is None and metadata.authorization_response_iss_parameter_supported:
+        raise RequestError("issuer_missing", detail="provider promises RFC 9207 iss but sent none")
+    if "error" in params:
+        error = "".join(c for c in params["error"][:64] if c.isalnum() or c in "_-.")
+        description = params.get("error_description", "")[:200]
+        raise ProviderError(
+            "idp_error",
+            f"Your identity provider refused the sign-in ({error or 'error'}).",
+            status=403 if error == "access_denied" else 502,
+            detail=f"error={error!r} description={description!r}",
+            provider_error=error,
+        )
+    code = params.get("code", "")
+    if not code:
+        raise RequestError("code_missing", "The sign-in answer is incomplete. Please start again.")
+    tokens = exchange_code(
+        providers.http(),
+        metadata,
+        providers.credentials_for(connection, metadata),
+        code=code,
+        redirect_uri=attempt["redirect_uri"],
+        code_verifier=attempt["verifier"],
+    )
+    resolver = providers.key_resolver()
+    expect = Expectations(
+        issuer=connection.issuer,
+        client_id=connection.client_id,
+        nonce=attempt["nonce"],
+        algorithms=app_settings.ALLOWED_ALGORITHMS,
+        leeway=app_settings.CLOCK_LEEWAY,
+        max_age=app_settings.MAX_TOKEN_AGE,
+        token_use="id" if connection.is_cognito else None,
+        max_length=app_settings.MAX_TOKEN_LENGTH,
+    )
+    claims = validate_id_token(
+        tokens.get("id_token"), lambda header: resolver.resolve(metadata.jwks_uri, header), expect
+    )
+    result.claims = claims
+    if connection.is_cognito:
+        check_identity_provider(claims, connection.identity_provider)
+    if connection.use_userinfo and isinstance(tokens.get("access_token"), str):
+        userinfo = fetch_userinfo(providers.http(), metadata, tokens["access_token"])
+        if userinfo.get("sub") != claims["sub"]:  # OIDC Core 5.3.2
+            raise TokenError("userinfo_sub_mismatch", detail="userinfo sub differs from the ID token")
+        claims = {**userinfo, **claims}
+        result.claims = claims
+    adapter = get_adapter()
+    result.groups = adapter.groups_from_claims(connection, claims)
+    result.matched = adapter.check_access(connection, claims, result.groups)
+    if result.mode == "test":
+        return result  # admin "try login": claims and decision shown, no user, no session
+    provisioned = provision(adapter, connection, claims, result.groups)
+    result.user, result.created = provisioned.user, provisioned.created
+    django_login(request, provisioned.user, backend=BACKEND)
+    request.session[SESSION_KEY] = {
+        "connection": connection.pk,
+        "organization": connection.organization.slug,
+        "idp_groups": result.groups,
+        "id_token": tokens["id_token"],
+        "login_at": int(time.time()),
+    }
+    request.session.set_expiry(timezone.now() + timedelta(seconds=connection.max_session_age))
+    return result
+
+
+# -- logout ----------------------------------------------------------------------------------
+def logout(request: HttpRequest) -> tuple[str, Connection | None]:
+    """End the Django session; return where to send the browser to end the IdP's session too."""
+    data = request.session.get(SESSION_KEY) or {}
+    connection = (
+        Connection.objects.select_related("organization").filter(pk=data.get("connection")).first()
+        if data
+        else None
+    )
+    django_logout(request)
+    if connection is None:
+        return _after_logout_url(request, None), None
+    return logout_url(request, connection, id_token=data.get("id_token")), connection
+
+
+def _after_logout_url(request: HttpRequest, connection: Connection | None) -> str:
+    target = (connection.logout_redirect_url if connection else "") or app_settings.LOGOUT_REDIRECT_URL
+    return absolute(request, target) if target.startswith("/") else target
+
+
+def logout_url(request: HttpRequest, connection: Connection, *, id_token: str | None) -> str:
+    """Cognito's ``/logout`` for Cognito connections; RP-Initiated Logout for OIDC ones."""
+    target = _after_logout_url(request, connection)
+    try:
+        metadata = providers.metadata_for(connection)
+    except (ProviderError, ConfigurationError):
+        return target  # the app session is over; the IdP cannot be reached to end its own
+    if connection.is_cognito:
+        return cognito_logout_url(metadata, client_id=connection.client_id, logout_uri=target)
+    return (
+        rp_initiated_logout_url(
+            metadata,
+            client_id=connection.client_id,
+            id_token_hint=id_token,
+            post_logout_redirect_uri=target,
+            state=pkce.random_token(16),
+        )
+        or target
+    )

@@ -1,0 +1,280 @@
+"""Tenants, their SSO connections, federated identities and the login audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from . import crypto
+from .oidc.metadata import is_secure_url
+
+
+def _default_max_session_age() -> int:
+    from .conf import app_settings
+
+    return app_settings.DEFAULT_MAX_SESSION_AGE
+
+
+def normalize_domain(value: str) -> str:
+    return value.strip().lower().rstrip(".")
+
+
+class Organization(models.Model):
+    """A customer (tenant)."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def domain_names(self) -> list[str]:
+        return [d.domain for d in self.domains.all()]
+
+
+class OrganizationDomain(models.Model):
+    """An email domain of an organization, for home-realm discovery (unique, indexed)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=253, unique=True)
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.domain = normalize_domain(self.domain)
+        super().save(*args, **kwargs)
+
+
+class Connection(models.Model):
+    """One organization's SSO connection: a Cognito app client, or a plain OIDC client."""
+
+    class Kind(models.TextChoices):
+        COGNITO = "cognito", _("AWS Cognito (broker in front of the customer's IdP)")
+        OIDC = "oidc", _("OpenID Connect (Okta, Entra ID, Keycloak... directly)")
+
+    class AuthMethod(models.TextChoices):
+        AUTO = "auto", _("Automatic (basic if the provider supports it)")
+        BASIC = "client_secret_basic", _("client_secret_basic")
+        POST = "client_secret_post", _("client_secret_post")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="connections")
+    name = models.CharField(max_length=100, blank=True, help_text=_("Label shown in the admin."))
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COGNITO)
+    enabled = models.BooleanField(default=True)
+    client_id = models.CharField(max_length=255)
+    client_secret_encrypted = models.TextField(blank=True, editable=False)
+    issuer = models.URLField(
+        max_length=500,
+        help_text=_(
+            "Cognito: the user pool issuer, https://cognito-idp.{region}.amazonaws.com/{poolId}. "
+            "OIDC: the provider's issuer (its discovery document is read from it)."
+        ),
+    )
+    cognito_domain = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "Cognito: the user pool domain (prefix.auth.region.amazoncognito.com or a "
+            "custom domain). A bare host means https."
+        ),
+    )
+    identity_provider = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "Cognito: the identity provider's name in the pool; sent as identity_provider "
+            "so Cognito's own page is skipped, and checked against the token's identities."
+        ),
+    )
+    groups_claim = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text=_("Claim holding the user's groups. Empty: custom:groups (Cognito) or groups (OIDC)."),
+    )
+    roles_claim = models.CharField(
+        max_length=100, blank=True, help_text=_("Optional claim holding roles (e.g. custom:roles).")
+    )
+    allowed_groups = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_(
+            "IdP groups (names or Entra object IDs) whose members may sign in. "
+            "Nobody gets in while this is empty."
+        ),
+    )
+    group_mapping = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_('IdP group -> Django group, e.g. {"sso-admins": "Administrators"}.'),
+    )
+    max_session_age = models.PositiveIntegerField(
+        default=_default_max_session_age,
+        help_text=_("Seconds; the Django session ends no later than this after login."),
+    )
+    logout_redirect_url = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Where the IdP sends the user after logout (a sign-out URL registered on the "
+            "app client). Empty: TENANT_SSO_LOGOUT_REDIRECT_URL."
+        ),
+    )
+    upstream_logout_url = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Cognito only: the customer IdP's own end-session page, visited after "
+            "Cognito's logout (Cognito does not end the upstream session)."
+        ),
+    )
+    token_auth_method = models.CharField(max_length=24, choices=AuthMethod.choices, default=AuthMethod.AUTO)
+    use_userinfo = models.BooleanField(
+        default=False, help_text=_("Also call the userinfo endpoint (its sub must match).")
+    )
+    link_by_email = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Link a first login to an existing account with the same email, only if the "
+            "IdP says the email is verified and its domain belongs to this organization."
+        ),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organization__name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization"],
+                condition=Q(enabled=True),
+                name="tenant_sso_one_enabled_connection_per_org",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} ({self.get_kind_display().split(' ')[0]}{' ' + self.name if self.name else ''})"
+
+    # -- secret, write-only ------------------------------------------------------------
+    def set_client_secret(self, plaintext: str) -> None:
+        self.client_secret_encrypted = crypto.encrypt(plaintext)
+
+    def get_client_secret(self) -> str:
+        return crypto.decrypt(self.client_secret_encrypted)
+
+    @property
+    def has_client_secret(self) -> bool:
+        return bool(self.client_secret_encrypted)
+
+    # -- derived settings ----------------------------------------------------------------
+    @property
+    def is_cognito(self) -> bool:
+        return self.kind == self.Kind.COGNITO
+
+    @property
+    def effective_groups_claim(self) -> str:
+        return self.groups_claim or ("custom:groups" if self.is_cognito else "groups")
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.issuer and not is_secure_url(self.issuer):
+            errors["issuer"] = "The issuer must be an https URL (http only for 127.0.0.1/localhost)."
+        if self.is_cognito and not self.cognito_domain:
+            errors["cognito_domain"] = "A Cognito connection needs the user pool domain."
+        if self.cognito_domain:
+            from .oidc.metadata import domain_base_url
+
+            if not is_secure_url(domain_base_url(self.cognito_domain)):
+                errors["cognito_domain"] = "The domain must be https (http only for 127.0.0.1/localhost)."
+        if not isinstance(self.allowed_groups, list) or not all(
+            isinstance(g, str) and g.strip() for g in self.allowed_groups
+        ):
+            errors["allowed_groups"] = 'A JSON list of group names, e.g. ["engineering"].'
+        if not isinstance(self.group_mapping, dict) or not all(
+            isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip()
+            for k, v in self.group_mapping.items()
+        ):
+            errors["group_mapping"] = "A JSON object of IdP group to Django group names."
+        for name in ("logout_redirect_url", "upstream_logout_url"):
+            value = getattr(self, name)
+            if value and not is_secure_url(value):
+                errors[name] = "Must be an https URL (http only for 127.0.0.1/localhost)."
+        if errors:
+            raise ValidationError(errors)
+
+
+class FederatedIdentity(models.Model):
+    """A Django user as known to one connection: (connection, issuer, subject) is unique."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities"
+    )
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="identities")
+    issuer = models.CharField(max_length=500)
+    subject = models.CharField(max_length=255)
+    email = models.EmailField(blank=True)
+    idp_groups = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "federated identities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "issuer", "subject"], name="tenant_sso_unique_identity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} @ {self.connection}"
+
+
+class LoginEvent(models.Model):
+    """The audit log: one row per login attempt outcome, and per logout."""
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", _("success")
+        DENIED = "denied", _("denied")
+        ERROR = "error", _("error")
+        LOGOUT = "logout", _("logout")
+        TEST = "test", _("test login")
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="login_events"
+    )
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="login_events"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    reason = models.CharField(max_length=64, blank=True, db_index=True)
+    subject = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["connection", "outcome", "created_at"], name="tenant_sso_ev_conn"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.outcome} {self.reason}"

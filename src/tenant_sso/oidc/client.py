@@ -1,0 +1,122 @@
+"""The relying party's requests: authorization URL, code exchange, userinfo, logout URLs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import httpx
+
+from ..exceptions import ProviderError, TokenError
+from .http import ProviderHTTP
+from .metadata import ProviderMetadata
+
+
+@dataclass(frozen=True)
+class ClientCredentials:
+    client_id: str
+    client_secret: str
+    auth_method: str = "client_secret_basic"  # or "client_secret_post"
+
+
+def authorization_url(
+    metadata: ProviderMetadata,
+    *,
+    client_id: str,
+    redirect_uri: str,
+    state: str,
+    nonce: str,
+    code_challenge: str | None,
+    scope: str = "openid",
+    extra: dict[str, str] | None = None,
+) -> str:
+    """The authorization request (OIDC Core 3.1.2.1), PKCE S256 when a challenge is given."""
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "scope": scope,
+        "state": state,
+        "nonce": nonce,
+    }
+    if code_challenge:
+        params.update(code_challenge=code_challenge, code_challenge_method="S256")
+    params.update(extra or {})
+    separator = "&" if "?" in metadata.authorization_endpoint else "?"
+    return f"{metadata.authorization_endpoint}{separator}{urlencode(params, quote_via=quote)}"
+
+
+def exchange_code(
+    http: ProviderHTTP,
+    metadata: ProviderMetadata,
+    credentials: ClientCredentials,
+    *,
+    code: str,
+    redirect_uri: str,
+    code_verifier: str | None,
+) -> dict[str, Any]:
+    """Exchange the authorization code at the token endpoint (OIDC Core 3.1.3)."""
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    if code_verifier:
+        form["code_verifier"] = code_verifier
+    auth: httpx.BasicAuth | None = None
+    if credentials.auth_method == "client_secret_post":
+        form.update(client_id=credentials.client_id, client_secret=credentials.client_secret)
+    else:
+        # RFC 6749 2.3.1: id and secret are form-urlencoded before Basic encoding.
+        auth = httpx.BasicAuth(
+            quote(credentials.client_id, safe=""), quote(credentials.client_secret, safe="")
+        )
+        form["client_id"] = credentials.client_id
+    status, document = http.request_json("POST", metadata.token_endpoint, what="token", data=form, auth=auth)
+    if status != 200 or "error" in document:
+        error = str(document.get("error", ""))[:64] or f"http_{status}"
+        raise ProviderError(
+            "token_exchange_failed",
+            detail=f"token endpoint HTTP {status}: error={error!r}",
+            provider_error=error,
+        )
+    token_type = str(document.get("token_type", "")).lower()
+    if token_type and token_type != "bearer":
+        raise ProviderError("token_response_invalid", detail=f"token_type {token_type[:20]!r}")
+    if not isinstance(document.get("id_token"), str):
+        raise TokenError("id_token_missing", detail="token response has no id_token")
+    return document
+
+
+def fetch_userinfo(http: ProviderHTTP, metadata: ProviderMetadata, access_token: str) -> dict[str, Any]:
+    """UserInfo (OIDC Core 5.3); the caller must check its ``sub`` against the ID token's."""
+    if not metadata.userinfo_endpoint:
+        raise ProviderError("userinfo_unavailable", detail="provider has no userinfo endpoint")
+    return http.get_json(
+        metadata.userinfo_endpoint,
+        what="userinfo",
+        headers={"Authorization": f"Bearer {access_token}"},
+    )
+
+
+def cognito_logout_url(metadata: ProviderMetadata, *, client_id: str, logout_uri: str) -> str:
+    """Cognito's non-standard logout: ``/logout?client_id&logout_uri`` (GET only)."""
+    query = urlencode({"client_id": client_id, "logout_uri": logout_uri}, quote_via=quote)
+    return f"{metadata.end_session_endpoint}?{query}"
+
+
+def rp_initiated_logout_url(
+    metadata: ProviderMetadata,
+    *,
+    client_id: str,
+    id_token_hint: str | None,
+    post_logout_redirect_uri: str,
+    state: str | None = None,
+) -> str | None:
+    """OpenID Connect RP-Initiated Logout 1.0, section 2; None when the OP has no end session."""
+    if not metadata.end_session_endpoint:
+        return None
+    params = {"client_id": client_id, "post_logout_redirect_uri": post_logout_redirect_uri}
+    if id_token_hint:
+        params["id_token_hint"] = id_token_hint
+    if state:
+        params["state"] = state
+    separator = "&" if "?" in metadata.end_session_endpoint else "?"
+    return f"{metadata.end_session_endpoint}{separator}{urlencode(params, quote_via=quote)}"

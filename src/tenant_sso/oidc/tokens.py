@@ -1,0 +1,156 @@
+"""ID token validation, OpenID Connect Core 1.0 section 3.1.3.7, every step always on.
+
+The algorithm comes from the caller's allow-list, never from the token header (RFC 8725 3.1);
+the key from the issuer's JWKS by ``kid``. Each failed step raises a
+:class:`~tenant_sso.exceptions.TokenError` with its own stable code.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import re
+import time
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from typing import Any
+
+from joserfc import jws
+from joserfc.errors import BadSignatureError, JoseError
+from joserfc.jwk import Key
+
+from ..exceptions import TokenError
+
+_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What the ID token of one login must say."""
+
+    issuer: str
+    client_id: str
+    nonce: str | None
+    algorithms: Collection[str] = ("RS256",)
+    leeway: int = 60
+    max_age: int = 600
+    token_use: str | None = None  # Cognito: "id"
+    max_length: int = 16384
+
+
+def _b64json(segment: str, what: str) -> dict[str, Any]:
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        value = json.loads(raw)
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise TokenError("malformed_token", detail=f"{what} is not base64url JSON") from exc
+    if not isinstance(value, dict):
+        raise TokenError("malformed_token", detail=f"{what} is not a JSON object")
+    return value
+
+
+def read_header(raw: object, *, algorithms: Collection[str], max_length: int) -> dict[str, Any]:
+    """Check the token's shape and return its protected header (before any key is chosen)."""
+    if not isinstance(raw, str) or not raw:
+        raise TokenError("id_token_missing", detail="no id_token in the token response")
+    if len(raw) > max_length:
+        raise TokenError("token_too_large", detail=f"id_token of {len(raw)} bytes")
+    parts = raw.split(".")
+    if len(parts) == 5:
+        raise TokenError("token_encrypted", detail="encrypted (JWE) ID tokens are not accepted")
+    if len(parts) != 3 or not all(_B64URL.match(p) for p in parts) or not parts[2]:
+        raise TokenError("malformed_token", detail="id_token is not a compact JWS")
+    header = _b64json(parts[0], "header")
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg.lower() == "none":
+        raise TokenError("alg_none", detail="unsigned token (alg none) refused")
+    if alg not in algorithms:
+        raise TokenError("alg_not_allowed", detail=f"alg {alg[:20]!r} not in {sorted(algorithms)}")
+    if "crit" in header:
+        raise TokenError("malformed_token", detail="crit header parameters are not supported")
+    return header
+
+
+def _number(claims: dict[str, Any], name: str) -> float | None:
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TokenError("malformed_token", detail=f"{name} is not a number")
+    return float(value)
+
+
+def check_claims(claims: dict[str, Any], expect: Expectations, now: float) -> None:
+    """Claim checks of OIDC Core 3.1.3.7 steps 2-11, plus Cognito's ``token_use``."""
+    if claims.get("iss") != expect.issuer:
+        raise TokenError("issuer_mismatch", detail="iss is not the connection's issuer")
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub or len(sub) > 255:
+        raise TokenError("sub_missing", detail="sub missing, empty or too long")
+    aud = claims.get("aud")
+    audiences = [aud] if isinstance(aud, str) else aud
+    if not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences):
+        raise TokenError("audience_mismatch", detail="aud missing or malformed")
+    if expect.client_id not in audiences:
+        raise TokenError("audience_mismatch", detail="aud does not contain the client id")
+    azp = claims.get("azp")
+    if len(audiences) > 1 and azp is None:
+        raise TokenError("azp_mismatch", detail="several audiences and no azp")
+    if azp is not None and azp != expect.client_id:
+        raise TokenError("azp_mismatch", detail="azp is not the client id")
+    exp = _number(claims, "exp")
+    if exp is None:
+        raise TokenError("exp_missing", detail="exp missing")
+    if now > exp + expect.leeway:
+        raise TokenError("token_expired", detail=f"expired {int(now - exp)}s ago")
+    iat = _number(claims, "iat")
+    if iat is None:
+        raise TokenError("iat_missing", detail="iat missing")
+    if iat > now + expect.leeway:
+        raise TokenError("iat_in_future", detail=f"iat {int(iat - now)}s in the future")
+    if now - iat > expect.max_age + expect.leeway:
+        raise TokenError("token_too_old", detail=f"issued {int(now - iat)}s ago")
+    nbf = _number(claims, "nbf")
+    if nbf is not None and nbf > now + expect.leeway:
+        raise TokenError("token_not_yet_valid", detail="nbf in the future")
+    if expect.nonce is not None:
+        nonce = claims.get("nonce")
+        if not isinstance(nonce, str) or not nonce:
+            raise TokenError("nonce_missing", detail="nonce missing from the ID token")
+        if not hmac.compare_digest(nonce.encode(), expect.nonce.encode()):
+            raise TokenError("nonce_mismatch", detail="nonce is not the one sent")
+    if expect.token_use is not None and claims.get("token_use") != expect.token_use:
+        raise TokenError("token_use_mismatch", detail=f"token_use {str(claims.get('token_use'))[:20]!r}")
+
+
+def validate_id_token(
+    raw: object,
+    resolve_key: Callable[[dict[str, Any]], Key],
+    expect: Expectations,
+    *,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """Verify an ID token's signature and claims; return its claims.
+
+    ``resolve_key(header)`` returns the verification key (see :class:`~.keys.JWKSResolver`).
+    """
+    header = read_header(raw, algorithms=expect.algorithms, max_length=expect.max_length)
+    assert isinstance(raw, str)
+    key = resolve_key(header)
+    try:
+        verified = jws.deserialize_compact(raw, key, algorithms=list(expect.algorithms))
+    except BadSignatureError as exc:
+        raise TokenError("bad_signature", detail="signature does not verify") from exc
+    except (JoseError, ValueError, TypeError) as exc:
+        # e.g. an HS256 header against an RSA key (algorithm confusion): the key type refuses it.
+        raise TokenError("bad_signature", detail=f"{type(exc).__name__}") from exc
+    try:
+        claims = json.loads(verified.payload)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise TokenError("malformed_token", detail="payload is not JSON") from exc
+    if not isinstance(claims, dict):
+        raise TokenError("malformed_token", detail="payload is not a JSON object")
+    check_claims(claims, expect, time.time() if now is None else now)
+    return claims

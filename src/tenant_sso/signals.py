@@ -1,0 +1,17 @@
+"""Signals sent by tenant_sso.
+
+``login_succeeded(sender=Connection, request, user, connection, claims, created)``
+    after a user is provisioned and logged in.
+``login_failed(sender=Connection | None, request, connection, code, detail)``
+    after a login attempt was refused (any reason code).
+``logged_out(sender=Connection | None, request, user, connection)``
+    after the Django session ended, before the redirect to the identity provider.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+login_succeeded = Signal()
+login_failed = Signal()
+logged_out = Signal()

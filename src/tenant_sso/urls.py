@@ -1,0 +1,15 @@
+"""Mount under the path of your choice; the example uses ``api/oidc/cognito/``."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "tenant_sso"
+
+urlpatterns = [
+    path("login/", views.login_start, name="login"),
+    path("callback/", views.callback, name="callback"),
+    path("logout/", views.logout, name="logout"),
+]

@@ -1,0 +1,137 @@
+"""Thin views: read the request, call a flow, turn the outcome into a response and an audit event."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from . import audit, flows, signals
+from .conf import app_settings
+from .exceptions import RequestError, SSOError
+from .models import Connection, LoginEvent
+
+logger = logging.getLogger("tenant_sso")
+
+View = Callable[..., HttpResponse]
+
+
+def sso_response(view: View) -> View:
+    """No caching of SSO responses, no referrer leaking the code or state (RFC 6749 10.3, 10.12)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapper
+
+
+def error_response(
+    request: HttpRequest,
+    error: SSOError,
+    *,
+    connection: Connection | None = None,
+    claims: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """One error page and one audit event for every refusal."""
+    outcome = LoginEvent.Outcome.DENIED if error.status in (401, 403) else LoginEvent.Outcome.ERROR
+    audit.record(
+        request,
+        outcome,
+        reason=error.code,
+        connection=connection,
+        claims=claims,
+        detail={"detail": error.detail[:500]} if error.detail else {},
+    )
+    signals.login_failed.send(
+        sender=Connection, request=request, connection=connection, code=error.code, detail=error.detail
+    )
+    retry = None
+    if connection is not None:
+        retry = f"?org={connection.organization.slug}"
+    return render(
+        request,
+        "tenant_sso/error.html",
+        {"code": error.code, "message": error.message, "retry_query": retry},
+        status=error.status,
+    )
+
+
+def _query(request: HttpRequest) -> dict[str, str]:
+    if len(request.META.get("QUERY_STRING", "")) > app_settings.MAX_QUERY_LENGTH:
+        raise RequestError("request_too_large", detail="query string too long")
+    return {key: request.GET.get(key, "") for key in request.GET}
+
+
+@require_GET
+@sso_response
+def login_start(request: HttpRequest) -> HttpResponse:
+    """``GET ?org=<slug>`` or ``?email=<address>``, optional ``next``: redirect to the IdP."""
+    connection = None
+    try:
+        params = _query(request)
+        connection = flows.find_connection(org=params.get("org"), email=params.get("email"))
+        url = flows.begin_login(
+            request, connection, next_url=params.get("next"), login_hint=params.get("email")
+        )
+    except SSOError as error:
+        return error_response(request, error, connection=connection)
+    return HttpResponseRedirect(url)
+
+
+@require_GET
+@sso_response
+def callback(request: HttpRequest) -> HttpResponse:
+    """The redirect URI of every tenant: the ``state`` says which connection it belongs to."""
+    result = flows.Callback()
+    try:
+        flows.complete_login(request, _query(request), result)
+    except SSOError as error:
+        return error_response(request, error, connection=result.connection, claims=result.claims)
+    if result.mode == "test":
+        audit.record(
+            request,
+            LoginEvent.Outcome.TEST,
+            connection=result.connection,
+            claims=result.claims,
+            detail={"groups": result.groups, "matched": result.matched},
+        )
+        return render(request, "tenant_sso/test_result.html", {"result": result})
+    audit.record(
+        request,
+        LoginEvent.Outcome.SUCCESS,
+        connection=result.connection,
+        claims=result.claims,
+        user=result.user,
+        detail={"groups": result.groups, "created": result.created},
+    )
+    signals.login_succeeded.send(
+        sender=Connection,
+        request=request,
+        user=result.user,
+        connection=result.connection,
+        claims=result.claims,
+        created=result.created,
+    )
+    return HttpResponseRedirect(result.next_url)
+
+
+@require_POST
+@sso_response
+def logout(request: HttpRequest) -> HttpResponse:
+    """``POST`` (CSRF-protected): end the Django session, then the identity provider's."""
+    user = request.user if request.user.is_authenticated else None
+    url, connection = flows.logout(request)
+    if user is not None:
+        audit.record(request, LoginEvent.Outcome.LOGOUT, connection=connection, user=user)
+        signals.logged_out.send(sender=Connection, request=request, user=user, connection=connection)
+    return HttpResponseRedirect(url)

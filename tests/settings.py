@@ -1,0 +1,8 @@
+"""Test settings: the example project, on an in-memory SQLite database."""
+
+from example_project.settings import *  # noqa: F403
+
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TENANT_SSO_ENCRYPTION_KEYS = ["x0S9v0u2bM2pDzqBnd7dtyQt3aqwXh3TNmtjpO3oZJk="]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
