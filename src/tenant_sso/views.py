@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from . import audit, flows, signals
 from .conf import app_settings
-from .exceptions import RequestError, SSOError
+from .exceptions import AccessDenied, RequestError, SSOError
 from .models import Connection, LoginEvent
 
 logger = logging.getLogger("tenant_sso")
@@ -95,17 +95,14 @@ def callback(request: HttpRequest) -> HttpResponse:
     result = flows.Callback()
     try:
         flows.complete_login(request, _query(request), result)
+    except AccessDenied as error:
+        if result.mode != "test":
+            return error_response(request, error, connection=result.connection, claims=result.claims)
+        return _test_result(request, result, error)
     except SSOError as error:
         return error_response(request, error, connection=result.connection, claims=result.claims)
     if result.mode == "test":
-        audit.record(
-            request,
-            LoginEvent.Outcome.TEST,
-            connection=result.connection,
-            claims=result.claims,
-            detail={"groups": result.groups, "matched": result.matched},
-        )
-        return render(request, "tenant_sso/test_result.html", {"result": result})
+        return _test_result(request, result, None)
     audit.record(
         request,
         LoginEvent.Outcome.SUCCESS,
@@ -123,6 +120,19 @@ def callback(request: HttpRequest) -> HttpResponse:
         created=result.created,
     )
     return HttpResponseRedirect(result.next_url)
+
+
+def _test_result(request: HttpRequest, result: flows.Callback, denial: AccessDenied | None) -> HttpResponse:
+    """Admin "try login": show the claims, the groups parsed and the policy's decision; no session."""
+    audit.record(
+        request,
+        LoginEvent.Outcome.TEST,
+        reason=denial.code if denial else "",
+        connection=result.connection,
+        claims=result.claims,
+        detail={"groups": result.groups, "matched": result.matched},
+    )
+    return render(request, "tenant_sso/test_result.html", {"result": result, "denial": denial})
 
 
 @require_POST
