@@ -60,14 +60,18 @@ def read_header(raw: object, *, algorithms: Collection[str], max_length: int) ->
     parts = raw.split(".")
     if len(parts) == 5:
         raise TokenError("token_encrypted", detail="encrypted (JWE) ID tokens are not accepted")
-    if len(parts) != 3 or not all(_B64URL.match(p) for p in parts) or not parts[2]:
+    if len(parts) != 3 or not all(_B64URL.match(p) for p in parts):
         raise TokenError("malformed_token", detail="id_token is not a compact JWS")
     header = _b64json(parts[0], "header")
     alg = header.get("alg")
-    if not isinstance(alg, str) or alg.lower() == "none":
+    if not isinstance(alg, str):
+        raise TokenError("malformed_token", detail="header has no alg")
+    if alg.lower() == "none":
         raise TokenError("alg_none", detail="unsigned token (alg none) refused")
     if alg not in algorithms:
         raise TokenError("alg_not_allowed", detail=f"alg {alg[:20]!r} not in {sorted(algorithms)}")
+    if not parts[2]:
+        raise TokenError("malformed_token", detail="id_token has no signature")
     if "crit" in header:
         raise TokenError("malformed_token", detail="crit header parameters are not supported")
     return header
