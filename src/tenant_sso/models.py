@@ -208,10 +208,12 @@ class Connection(models.Model):
             for k, v in self.group_mapping.items()
         ):
             errors["group_mapping"] = "A JSON object of IdP group to Django group names."
-        for name in ("logout_redirect_url", "upstream_logout_url"):
-            value = getattr(self, name)
-            if value and not is_secure_url(value):
-                errors[name] = "Must be an https URL (http only for 127.0.0.1/localhost)."
+        if self.logout_redirect_url and not (
+            is_secure_url(self.logout_redirect_url) or self.logout_redirect_url.startswith("/")
+        ):
+            errors["logout_redirect_url"] = "A path on this site (/...) or an https URL."
+        if self.upstream_logout_url and not is_secure_url(self.upstream_logout_url):
+            errors["upstream_logout_url"] = "Must be an https URL (http only for 127.0.0.1/localhost)."
         if errors:
             raise ValidationError(errors)
 

@@ -1,0 +1,76 @@
+"""The demo's tenants, users and identity provider: used by ``manage.py demo`` and the browser tests.
+
+Two tenants, as a SaaS would have them:
+
+``acme``    Okta-like: group names, Cognito's bracketed ``custom:groups``.
+``globex``  Entra-ID-like: group object IDs (GUIDs) in a JSON array string, mapped to Django groups.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ACME_GROUPS = {"engineering": "Engineers", "sso-admins": "Administrators"}
+GLOBEX_ENGINEERS = "6f1b1c8e-2a9d-4c57-9a3e-0b7c4d2e8f11"
+GLOBEX_ADMINS = "a3c9e2d4-5b6f-47a8-9c0d-1e2f3a4b5c6d"
+GLOBEX_FINANCE = "0d9e8f7a-6b5c-4d3e-8f2a-1b0c9d8e7f6a"
+POOL_ID = "us-east-1_DemoPool1"
+
+USERS = [
+    # (tenant, email, groups, what to expect)
+    ("acme", "alice@acme.test", ["engineering", "sso-admins"], "allowed; Django groups Engineers + Administrators"),
+    ("acme", "erin@acme.test", ["engineering"], "allowed; Django group Engineers"),
+    ("acme", "bob@acme.test", ["sales"], "refused: not in an allowed group"),
+    ("globex", "carol@globex.test", [GLOBEX_ENGINEERS, GLOBEX_ADMINS], "allowed; Entra object IDs mapped"),
+    ("globex", "dave@globex.test", [GLOBEX_FINANCE], "refused: not in an allowed group"),
+]
+
+
+def idp_config(app_url: str) -> dict[str, Any]:
+    """The local identity provider's configuration for an app served at ``app_url``."""
+    callback = f"{app_url}/api/oidc/cognito/callback/"
+    logged_out = f"{app_url}/login/?logged_out=1"
+
+    def users(tenant: str) -> list[dict[str, Any]]:
+        out = []
+        for t, email, groups, _ in USERS:
+            if t == tenant:
+                name = email.split("@")[0]
+                out.append({"sub": f"{tenant}-{name}", "email": email, "email_verified": True,
+                            "given_name": name.title(), "family_name": tenant.title(), "groups": groups})
+        return out
+
+    return {
+        "region": "us-east-1",
+        "user_pool_id": POOL_ID,
+        "clients": [
+            {"client_id": "acme-demo-client", "client_secret": "acme-demo-secret",
+             "callback_urls": [callback], "logout_urls": [logged_out], "identity_providers": ["AcmeOkta"]},
+            {"client_id": "globex-demo-client", "client_secret": "globex-demo-secret",
+             "callback_urls": [callback], "logout_urls": [logged_out], "identity_providers": ["GlobexEntra"]},
+        ],
+        "identity_providers": [
+            {"name": "AcmeOkta", "groups_format": "bracketed", "users": users("acme")},
+            {"name": "GlobexEntra", "groups_format": "json", "users": users("globex")},
+        ],
+    }
+
+
+def seed(idp_issuer: str, idp_base_url: str, app_url: str) -> None:
+    """Create or update both tenants' connections (idempotent)."""
+    from tenant_sso.connections import ConnectionSpec, upsert_connection
+
+    logged_out = f"{app_url}/login/?logged_out=1"
+    common = {"kind": "cognito", "issuer": idp_issuer, "cognito_domain": idp_base_url,
+              "logout_redirect_url": logged_out}
+    upsert_connection(ConnectionSpec(
+        org_slug="acme", org_name="Acme Corp (Okta)", email_domains=["acme.test"],
+        identity_provider="AcmeOkta", client_id="acme-demo-client", client_secret="acme-demo-secret",
+        allowed_groups=list(ACME_GROUPS), group_mapping=ACME_GROUPS, **common,
+    ))
+    upsert_connection(ConnectionSpec(
+        org_slug="globex", org_name="Globex (Entra ID)", email_domains=["globex.test"],
+        identity_provider="GlobexEntra", client_id="globex-demo-client", client_secret="globex-demo-secret",
+        allowed_groups=[GLOBEX_ENGINEERS, GLOBEX_ADMINS],
+        group_mapping={GLOBEX_ENGINEERS: "Engineers", GLOBEX_ADMINS: "Administrators"}, **common,
+    ))

@@ -1,0 +1,53 @@
+"""``manage.py demo``: migrate, seed two tenants, start the local identity provider and the app."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from tenant_sso.devidp import DevIdP, DevIdPConfig
+
+from ... import demo
+
+
+class Command(BaseCommand):
+    help = "Run the example app with the local identity provider and two seeded tenants."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--app-port", type=int, default=int(os.environ.get("DEMO_APP_PORT", 8000)))
+        parser.add_argument("--idp-port", type=int, default=int(os.environ.get("DEMO_IDP_PORT", 9000)))
+        parser.add_argument("--state-dir", default=os.environ.get("DEMO_STATE_DIR", ".demo"))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        app_url = f"http://127.0.0.1:{options['app_port']}"
+        state = Path(options["state_dir"])
+        state.mkdir(parents=True, exist_ok=True)
+        call_command("migrate", verbosity=0, interactive=False)
+        idp = DevIdP(DevIdPConfig.from_dict(demo.idp_config(app_url)), key_file=state / "devidp-keys.json")
+        server = idp.serve(host="127.0.0.1", port=options["idp_port"])
+        try:
+            demo.seed(server.issuer, server.base_url, app_url)
+            User = get_user_model()
+            if not User.objects.filter(username="admin").exists():
+                User.objects.create_superuser("admin", "admin@example.test", "admin")
+            self._banner(app_url, server.base_url)
+            call_command("runserver", f"127.0.0.1:{options['app_port']}", use_reloader=False)
+        finally:
+            server.stop()
+
+    def _banner(self, app_url: str, idp_url: str) -> None:
+        w = self.stdout.write
+        w(self.style.SUCCESS("\ntenant_sso demo is running (Ctrl-C stops both servers)\n"))
+        w(f"  App:                {app_url}/  (sign in at {app_url}/login/)")
+        w(f"  Identity provider:  {idp_url}  (a local stand-in for Cognito + the customer's Okta/Entra)")
+        w(f"  Admin:              {app_url}/admin/  (user admin, password admin)")
+        w(f"  API:                {app_url}/api/me/\n")
+        w("Try these work emails on the login page:")
+        for tenant, email, _groups, expect in demo.USERS:
+            w(f"  {email:<20} {tenant:<7} {expect}")
+        w("")
