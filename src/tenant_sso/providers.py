@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from functools import lru_cache
+from typing import Any
 
 import httpx
 from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from .conf import app_settings
 from .models import Connection
@@ -28,8 +31,62 @@ def http() -> ProviderHTTP:
     return ProviderHTTP(_client(app_settings.HTTP_TIMEOUT))
 
 
+logger = logging.getLogger("tenant_sso")
+
+
+class TolerantCache:
+    """Django's cache, where a cache server that cannot be reached counts as a miss.
+
+    The cache holds derived data only (discovery documents, JWKS, the JWKS refetch rate limit),
+    all of which can be fetched again from the identity provider, so a Redis outage must not
+    turn logins into 500s: reads miss, writes are skipped, each with a logged warning, and the
+    next call tries the server again (Django's Redis client reconnects by itself), so service
+    resumes without a restart. ``add`` answers False: while the cache is down the JWKS was just
+    fetched anyway, so a refetch on an unknown ``kid`` would learn nothing new.
+    """
+
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+
+    def _failed(self, operation: str, key: str, error: Exception) -> None:
+        logger.warning(
+            "cache %s %s failed (%s: %s); continuing without the cache",
+            operation,
+            key,
+            type(error).__name__,
+            error,
+        )
+
+    def get(self, key: str, default: Any = None) -> Any:
+        try:
+            return self.backend.get(key, default)
+        except Exception as error:  # any backend's connection error; the data is re-fetchable
+            self._failed("get", key, error)
+            return default
+
+    def set(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> None:
+        try:
+            self.backend.set(key, value, timeout)
+        except Exception as error:
+            self._failed("set", key, error)
+
+    def add(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> bool:
+        try:
+            return bool(self.backend.add(key, value, timeout))
+        except Exception as error:
+            self._failed("add", key, error)
+            return False
+
+    def delete(self, key: str) -> Any:
+        try:
+            return self.backend.delete(key)
+        except Exception as error:
+            self._failed("delete", key, error)
+            return False
+
+
 def cache() -> Cache:
-    return caches[app_settings.CACHE_ALIAS]  # type: ignore[return-value]
+    return TolerantCache(caches[app_settings.CACHE_ALIAS])
 
 
 def metadata_for(connection: Connection, *, refresh: bool = False) -> ProviderMetadata:
