@@ -87,9 +87,12 @@ def _number(claims: dict[str, Any], name: str) -> float | None:
 
 
 def check_claims(claims: dict[str, Any], expect: Expectations, now: float) -> None:
-    """Claim checks of OIDC Core 3.1.3.7 steps 2-11, plus Cognito's ``token_use``."""
+    """Claim checks of OIDC Core 3.1.3.7 steps 2-11, plus Cognito's ``token_use`` (checked second)."""
     if claims.get("iss") != expect.issuer:
         raise TokenError("issuer_mismatch", detail="iss is not the connection's issuer")
+    # Before aud: a Cognito access token (same pool, same key, no aud) must be named for what it is.
+    if expect.token_use is not None and claims.get("token_use") != expect.token_use:
+        raise TokenError("token_use_mismatch", detail=f"token_use {str(claims.get('token_use'))[:20]!r}")
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub or len(sub) > 255:
         raise TokenError("sub_missing", detail="sub missing, empty or too long")
@@ -125,8 +128,6 @@ def check_claims(claims: dict[str, Any], expect: Expectations, now: float) -> No
             raise TokenError("nonce_missing", detail="nonce missing from the ID token")
         if not hmac.compare_digest(nonce.encode(), expect.nonce.encode()):
             raise TokenError("nonce_mismatch", detail="nonce is not the one sent")
-    if expect.token_use is not None and claims.get("token_use") != expect.token_use:
-        raise TokenError("token_use_mismatch", detail=f"token_use {str(claims.get('token_use'))[:20]!r}")
 
 
 def validate_id_token(
