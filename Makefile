@@ -27,7 +27,7 @@ test-fast: install
 	$(VENV)/bin/pytest -m "not browser and not services and not node"
 
 demo: install
-	$(PY) -m tenant_sso.demo
+	cd example && ../$(PY) manage.py demo
 
 lint: install
 	$(VENV)/bin/ruff check src tests example

@@ -116,4 +116,3 @@ LOGGING = {
 }
 if DEBUG:
     SILENCED_SYSTEM_CHECKS = ["tenant_sso.W002"]
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6.0's default today: a bare host in a URL form field means https

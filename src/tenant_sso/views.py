@@ -7,8 +7,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.views.decorators.http import require_GET, require_POST
 
 from . import audit, flows, signals
@@ -55,13 +56,10 @@ def error_response(
     signals.login_failed.send(
         sender=Connection, request=request, connection=connection, code=error.code, detail=error.detail
     )
-    retry = None
-    if connection is not None:
-        retry = f"?org={connection.organization.slug}"
     return render(
         request,
         "tenant_sso/error.html",
-        {"code": error.code, "message": error.message, "retry_query": retry},
+        {"code": error.code, "message": error.message, "login_url": resolve_url(settings.LOGIN_URL)},
         status=error.status,
     )
 
