@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
@@ -40,6 +41,7 @@ from .urlsafety import safe_next
 
 ATTEMPTS_KEY = "tenant_sso.attempts"
 SESSION_KEY = "tenant_sso.login"
+UPSTREAM_LOGOUT_KEY = "tenant_sso.upstream_logout"
 BACKEND = "tenant_sso.backends.SSOBackend"
 
 
@@ -247,7 +249,43 @@ def logout(request: HttpRequest) -> tuple[str, Connection | None]:
     django_logout(request)
     if connection is None:
         return _after_logout_url(request, None), None
+    if connection.is_cognito and connection.upstream_logout_url:
+        # Second hop, remembered in the fresh (post-logout) session: Cognito will send the
+        # browser to our logout_upstream view, which must know the connection without trusting
+        # anything in the query string.
+        request.session[UPSTREAM_LOGOUT_KEY] = {"connection": connection.pk, "at": time.time()}
     return logout_url(request, connection, id_token=data.get("id_token")), connection
+
+
+def upstream_logout(request: HttpRequest) -> tuple[str, Connection | None]:
+    """Second hop of a Cognito logout: the upstream IdP's own end-session page, then back to us.
+
+    Cognito's ``/logout`` clears only Cognito's cookie and never ends the session at the customer's
+    OIDC IdP (cognito-facts.md, "Logout"), so the next login would pass silently. When the
+    connection has an ``upstream_logout_url``, :func:`logout` sends ``logout_uri`` to this hop
+    (registered as the app client's sign-out URL) and marks the session; this pops the mark (single
+    use, expires with ``STATE_TTL``) and redirects to the configured URL only, adding
+    ``post_logout_redirect_uri`` (OIDC RP-Initiated Logout 1.0, section 2) unless it already has one.
+    Without a valid mark it redirects to the ordinary after-logout page.
+    """
+    mark = request.session.pop(UPSTREAM_LOGOUT_KEY, None)
+    connection = None
+    if isinstance(mark, dict) and time.time() - float(mark.get("at") or 0) <= app_settings.STATE_TTL:
+        connection = (
+            Connection.objects.select_related("organization")
+            .filter(pk=mark.get("connection"), kind=Connection.Kind.COGNITO)
+            .exclude(upstream_logout_url="")
+            .first()
+        )
+    target = _after_logout_url(request, connection)
+    if connection is None:
+        return target, None
+    upstream = connection.upstream_logout_url
+    parts = urlsplit(upstream)
+    if "post_logout_redirect_uri" in parse_qs(parts.query):
+        return upstream, connection
+    query = urlencode([*parse_qsl(parts.query), ("post_logout_redirect_uri", target)], quote_via=quote)
+    return urlunsplit(parts._replace(query=query)), connection
 
 
 def _after_logout_url(request: HttpRequest, connection: Connection | None) -> str:
@@ -263,6 +301,8 @@ def logout_url(request: HttpRequest, connection: Connection, *, id_token: str | 
     except (ProviderError, ConfigurationError):
         return target  # the app session is over; the IdP cannot be reached to end its own
     if connection.is_cognito:
+        if connection.upstream_logout_url:  # second hop: see upstream_logout
+            target = absolute(request, reverse("tenant_sso:logout_upstream"))
         return cognito_logout_url(metadata, client_id=connection.client_id, logout_uri=target)
     return (
         rp_initiated_logout_url(

@@ -12,4 +12,5 @@ urlpatterns = [
     path("login/", views.login_start, name="login"),
     path("callback/", views.callback, name="callback"),
     path("logout/", views.logout, name="logout"),
+    path("logout/upstream/", views.logout_upstream, name="logout_upstream"),
 ]

@@ -143,3 +143,15 @@ def logout(request: HttpRequest) -> HttpResponse:
         audit.record(request, LoginEvent.Outcome.LOGOUT, connection=connection, user=user)
         signals.logged_out.send(sender=Connection, request=request, user=user, connection=connection)
     return HttpResponseRedirect(url)
+
+
+@require_GET
+@sso_response
+def logout_upstream(request: HttpRequest) -> HttpResponse:
+    """Cognito's sign-out URL (``logout_uri``) when the upstream IdP's session must end too.
+
+    Redirects only to the connection's configured ``upstream_logout_url`` (see
+    :func:`flows.upstream_logout`), never to a URL from the query string.
+    """
+    url, _connection = flows.upstream_logout(request)
+    return HttpResponseRedirect(url)
