@@ -1,16 +1,118 @@
-"""The Django admin as the control panel for customer SSO."""
+"""The Django admin as the control panel for customer SSO.
+
+Support and operations staff set up, check and debug a customer's SSO here without reading logs:
+
+* organizations with their email domains and connections inline;
+* per connection: fields grouped with where to copy each value from, "Test connection"
+  (:mod:`tenant_sso.diagnostics`) and "Try login" (a real login in test mode: claims, groups and
+  the decision are shown, no session is created), the last successful login and the refusals of
+  the last 24 hours;
+* the login events (audit log), read-only, filtered by organization, outcome, reason and date.
+
+Both buttons are POST forms with a CSRF token, reserved to staff with the change permission on
+connections (``tenant_sso.change_connection``); see ``docs/admin.md``.
+"""
 
 from __future__ import annotations
 
-from django.contrib import admin
+import importlib
+import importlib.util
+import json
+from datetime import timedelta
+from typing import Any
 
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Q, QuerySet
+from django.forms import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from . import diagnostics, flows
+from .exceptions import SSOError
 from .forms import ConnectionForm
 from .models import Connection, FederatedIdentity, LoginEvent, Organization, OrganizationDomain
 
+#: Session key holding the last "Test connection" results of a connection (no secrets in them).
+DIAGNOSTICS_SESSION_KEY = "tenant_sso.admin.diagnostics"
+#: The Cognito onboarding action, provided by ``tenant_sso.cognito.admin_actions`` when installed.
+ONBOARD_MODULE = "tenant_sso.cognito.admin_actions"
+REFUSALS_WINDOW = timedelta(hours=24)
+LATEST_REFUSALS = 5
 
+CLIENT_HELP = (
+    "Cognito: App integration > App clients > the customer's client: Client ID and Client secret. "
+    "OIDC: the application registered at the customer's IdP."
+)
+PROVIDER_HELP = (
+    "Cognito: the pool issuer (or just the pool ID), the domain from Branding > Domain, and the "
+    "name of the customer's IdP in the pool. OIDC: the issuer; endpoints come from its discovery document."
+)
+POLICY_HELP = (
+    "Who may sign in (members of an allowed group; nobody while the list is empty) and which Django "
+    "groups they get. Groups are names, or Entra object IDs."
+)
+LOGOUT_HELP = (
+    "The sign-out URL must be registered on the app client (Allowed sign-out URLs). Cognito does not "
+    "end the customer IdP's session: give its own end-session page to do that."
+)
+
+CONNECTION_FIELDSETS: Any = (
+    (None, {"fields": ("organization", "name", "kind", "enabled")}),
+    ("Client", {"description": CLIENT_HELP, "fields": ("client_id", "client_secret", "token_auth_method")}),
+    (
+        "Provider",
+        {"description": PROVIDER_HELP, "fields": ("issuer", "cognito_domain", "identity_provider", "use_userinfo")},
+    ),
+    (
+        "Access policy",
+        {
+            "description": POLICY_HELP,
+            "fields": (
+                "allowed_groups",
+                "group_mapping",
+                "groups_claim",
+                "roles_claim",
+                "link_by_email",
+                "max_session_age",
+            ),
+        },
+    ),
+    ("Logout", {"description": LOGOUT_HELP, "fields": ("logout_redirect_url", "upstream_logout_url")}),
+)
+
+
+def _warn(request: HttpRequest, form: Any, label: object) -> None:
+    for warning in getattr(form, "warnings", []):
+        messages.warning(request, f"{label}: {warning}")
+
+
+def connection_activity(connection: Connection, now: Any = None) -> dict[str, Any]:
+    """The last successful login, and the refusals of the last 24 hours (counts per reason, latest)."""
+    now = now or timezone.now()
+    events = LoginEvent.objects.filter(connection=connection)
+    refusals = events.filter(
+        outcome__in=(LoginEvent.Outcome.DENIED, LoginEvent.Outcome.ERROR),
+        created_at__gte=now - REFUSALS_WINDOW,
+    )
+    return {
+        "last_success": events.filter(outcome=LoginEvent.Outcome.SUCCESS).order_by("-created_at").first(),
+        "last_test": events.filter(outcome=LoginEvent.Outcome.TEST).order_by("-created_at").first(),
+        "reasons": list(refusals.values("reason").annotate(count=Count("id")).order_by("-count", "reason")),
+        "latest_refusals": list(refusals.order_by("-created_at")[:LATEST_REFUSALS]),
+        "refusal_count": refusals.count(),
+        "events_url": reverse("admin:tenant_sso_loginevent_changelist") + f"?connection__id__exact={connection.pk}",
+    }
+
+
+# -- organizations -------------------------------------------------------------------------------
 class OrganizationDomainInline(admin.TabularInline):  # type: ignore[type-arg]
     model = OrganizationDomain
     extra = 1
+    verbose_name = "email domain"
+    verbose_name_plural = "email domains (home-realm discovery: users type their email, we pick the connection)"
 
 
 class ConnectionInline(admin.StackedInline):  # type: ignore[type-arg]
@@ -18,62 +120,200 @@ class ConnectionInline(admin.StackedInline):  # type: ignore[type-arg]
     form = ConnectionForm
     extra = 0
     show_change_link = True
-    fields = (
-        "kind",
-        "enabled",
-        "client_id",
-        "client_secret",
-        "issuer",
-        "cognito_domain",
-        "identity_provider",
-        "allowed_groups",
-        "group_mapping",
+    fieldsets = (
+        (None, {"fields": ("tools", "name", "kind", "enabled")}),
+        *CONNECTION_FIELDSETS[1:],
     )
+    readonly_fields = ("tools",)
+    classes = ("sso-connection-inline",)
+
+    @admin.display(description="Diagnostics")
+    def tools(self, obj: Connection) -> str:
+        if not obj.pk:
+            return "Save first, then test the connection and try a login from its own page."
+        url = reverse("admin:tenant_sso_connection_change", args=[obj.pk])
+        return format_html(
+            '<a href="{}" class="sso-open-connection">Test connection and try login on the connection\'s page</a>',
+            url,
+        )
+
+
+@admin.action(description="Onboard to Cognito (create the IdP and the app client)", permissions=["change"])
+def onboard_to_cognito(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Organization]) -> Any:
+    """Delegates to ``tenant_sso.cognito.admin_actions`` (boto3 imported only there, lazily)."""
+    module = importlib.import_module(ONBOARD_MODULE)
+    return module.onboard_to_cognito(modeladmin, request, queryset)
+
+
+def _onboarding_available() -> bool:
+    try:
+        return importlib.util.find_spec(ONBOARD_MODULE) is not None
+    except ImportError:
+        return False
 
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("name", "slug")
-    search_fields = ("name", "slug", "domains__domain")
+    list_display = ("name", "slug", "email_domains", "connection_status", "last_login")
+    search_fields = ("name", "slug", "domains__domain", "connections__client_id")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [OrganizationDomainInline, ConnectionInline]
+    actions = [onboard_to_cognito]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("domains", "connections")
+            .annotate(
+                last_success=Max("login_events__created_at", filter=Q(login_events__outcome=LoginEvent.Outcome.SUCCESS))
+            )
+        )
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if not _onboarding_available():
+            actions.pop("onboard_to_cognito", None)
+        return actions
+
+    @admin.display(description="Email domains")
+    def email_domains(self, obj: Organization) -> str:
+        return ", ".join(d.domain for d in obj.domains.all()) or "-"
+
+    @admin.display(description="SSO connection")
+    def connection_status(self, obj: Organization) -> str:
+        connections = list(obj.connections.all())
+        enabled = [c for c in connections if c.enabled]
+        if not connections:
+            return "none"
+        if not enabled:
+            return f"{len(connections)} disabled"
+        connection = enabled[0]
+        return f"{connection.get_kind_display().split(' ')[0]}, enabled" + (
+            "" if connection.has_client_secret else " (no secret!)"
+        )
+
+    @admin.display(description="Last successful login", ordering="last_success")
+    def last_login(self, obj: Organization) -> Any:
+        return getattr(obj, "last_success", None) or "never"
+
+    def save_formset(self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool) -> None:  # type: ignore[type-arg]
+        super().save_formset(request, form, formset, change)
+        for inline_form in formset.forms:
+            if inline_form.has_changed() and inline_form not in formset.deleted_forms:
+                _warn(request, inline_form, inline_form.instance)
 
 
+# -- connections ---------------------------------------------------------------------------------
 @admin.register(Connection)
 class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = ConnectionForm
-    list_display = ("organization", "kind", "enabled", "client_id", "issuer")
-    list_filter = ("kind", "enabled")
-    search_fields = ("organization__name", "organization__slug", "client_id", "issuer")
-    fieldsets = (
-        (None, {"fields": ("organization", "name", "kind", "enabled")}),
-        (
-            "Client (from the Cognito app client, or the IdP's app registration)",
-            {"fields": ("client_id", "client_secret", "token_auth_method")},
-        ),
-        ("Provider", {"fields": ("issuer", "cognito_domain", "identity_provider", "use_userinfo")}),
-        (
-            "Access policy",
-            {
-                "fields": (
-                    "groups_claim",
-                    "roles_claim",
-                    "allowed_groups",
-                    "group_mapping",
-                    "link_by_email",
-                    "max_session_age",
-                )
-            },
-        ),
-        ("Logout", {"fields": ("logout_redirect_url", "upstream_logout_url")}),
-    )
+    list_display = ("__str__", "kind", "enabled", "client_id", "secret_state", "issuer")
+    list_filter = ("kind", "enabled", "organization")
+    list_select_related = ("organization",)
+    search_fields = ("organization__name", "organization__slug", "name", "client_id", "issuer", "identity_provider")
+    fieldsets = CONNECTION_FIELDSETS
+
+    @admin.display(description="Client secret")
+    def secret_state(self, obj: Connection) -> str:
+        return "set" if obj.has_client_secret else "not set"
+
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/test-connection/", wrap(self.test_connection_view), name="tenant_sso_connection_test"),
+            path("<path:object_id>/try-login/", wrap(self.try_login_view), name="tenant_sso_connection_try_login"),
+            *super().get_urls(),
+        ]
+
+    def save_model(self, request: HttpRequest, obj: Connection, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        _warn(request, form, obj)
+
+    # -- the change page: buttons, last results, recent activity ----------------------------
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        extra_context = dict(extra_context or {})
+        connection = self.get_object(request, object_id)
+        if connection is not None and request.method == "GET":
+            stored = request.session.get(DIAGNOSTICS_SESSION_KEY, {})
+            entry = stored.get(str(connection.pk))
+            extra_context.update(
+                sso_can_test=self.has_change_permission(request, connection),
+                sso_test_url=reverse("admin:tenant_sso_connection_test", args=[connection.pk]),
+                sso_try_url=reverse("admin:tenant_sso_connection_try_login", args=[connection.pk]),
+                sso_activity=connection_activity(connection),
+                sso_diagnostics=(
+                    {"at": entry["at"], "results": [diagnostics.CheckResult.from_dict(r) for r in entry["results"]]}
+                    if entry
+                    else None
+                ),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _tool_target(self, request: HttpRequest, object_id: str) -> Connection | HttpResponse:
+        """The connection a button acts on: POST only, change permission required."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        connection = self.get_object(request, object_id)
+        if connection is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, connection):
+            raise PermissionDenied
+        return connection
+
+    def _back(self, connection: Connection) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:tenant_sso_connection_change", args=[connection.pk]))
+
+    def test_connection_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Run :func:`diagnostics.check_connection`, keep the results in the session, show the page."""
+        connection = self._tool_target(request, object_id)
+        if isinstance(connection, HttpResponse):
+            return connection
+        results = diagnostics.check_connection(
+            connection,
+            redirect_uri=flows.redirect_uri(request),
+            logout_uri=diagnostics.signout_url(connection, lambda p: flows.absolute(request, p)),
+        )
+        stored = dict(request.session.get(DIAGNOSTICS_SESSION_KEY, {}))
+        stored[str(connection.pk)] = {
+            "at": timezone.now().isoformat(timespec="seconds"),
+            "results": [r.as_dict() for r in results],
+        }
+        request.session[DIAGNOSTICS_SESSION_KEY] = stored
+        failed = [r for r in results if not r.ok and not r.skipped]
+        if failed:
+            messages.error(request, f"Test connection: {len(failed)} of {len(results)} checks failed.")
+        else:
+            messages.success(request, f"Test connection: all {len(results)} checks passed.")
+        return self._back(connection)
+
+    def try_login_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Start a login in test mode: the callback shows claims, groups and the decision."""
+        connection = self._tool_target(request, object_id)
+        if isinstance(connection, HttpResponse):
+            return connection
+        if not connection.enabled:
+            messages.error(
+                request, "Try login needs an enabled connection: the callback refuses disabled ones."
+            )
+            return self._back(connection)
+        try:
+            url = flows.begin_login(request, connection, mode="test")
+        except SSOError as error:
+            messages.error(request, f"The test login could not start: {diagnostics.explain(error)}.")
+            return self._back(connection)
+        return HttpResponseRedirect(url)
 
 
+# -- identities and events -----------------------------------------------------------------------
 @admin.register(FederatedIdentity)
 class FederatedIdentityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("subject", "user", "connection", "email", "last_login_at")
     search_fields = ("subject", "email", "user__username")
     list_filter = ("connection__organization",)
+    list_select_related = ("user", "connection__organization")
     readonly_fields = (
         "user",
         "connection",
@@ -88,13 +328,54 @@ class FederatedIdentityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(LoginEvent)
 class LoginEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("created_at", "organization", "outcome", "reason", "email", "subject", "ip_address")
-    list_filter = ("outcome", "reason", "organization", "created_at")
-    search_fields = ("email", "subject", "reason", "ip_address")
+    """The audit log: read-only; rows are written by :mod:`tenant_sso.audit` only."""
+
+    list_display = ("created_at", "organization", "outcome_label", "reason", "email", "subject", "ip_address")
+    list_filter = ("outcome", "reason", "organization", ("created_at", admin.DateFieldListFilter))
+    list_select_related = ("organization",)
+    search_fields = ("email", "subject", "reason", "ip_address", "organization__slug", "organization__name")
+    search_help_text = "Email, subject, reason code, IP address or organization."
     date_hierarchy = "created_at"
+    fields = (
+        "created_at",
+        "organization",
+        "connection",
+        "user",
+        "outcome",
+        "reason",
+        "subject",
+        "email",
+        "ip_address",
+        "user_agent",
+        "detail_pretty",
+    )
+    readonly_fields = fields
 
-    def has_add_permission(self, request: object) -> bool:
+    @admin.display(description="Outcome", ordering="outcome")
+    def outcome_label(self, obj: LoginEvent) -> str:
+        return format_html('<span class="sso-outcome sso-outcome-{}">{}</span>', obj.outcome, obj.get_outcome_display())
+
+    @admin.display(description="Detail")
+    def detail_pretty(self, obj: LoginEvent) -> str:
+        if not obj.detail:
+            return "-"
+        return format_html("<pre>{}</pre>", json.dumps(obj.detail, indent=2, sort_keys=True))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: object, obj: object = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # An audit trail edited from the admin proves nothing; retention is a job for a command.
+        return False
+
+
+__all__ = [
+    "ConnectionAdmin",
+    "FederatedIdentityAdmin",
+    "LoginEventAdmin",
+    "OrganizationAdmin",
+    "connection_activity",
+]

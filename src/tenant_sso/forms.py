@@ -1,35 +1,329 @@
-"""Admin forms: the client secret is write-only, JSON fields get actionable messages."""
+"""Admin forms: what support staff type, checked with messages a person can act on.
+
+* The client secret is write-only: never rendered back, shown only as "set" / "not set".
+* Allowed groups are edited one per line, the group mapping as ``idp-group = Django group``
+  lines; both are stored as the same JSON as before (a list, an object).
+* Group names may be Entra ID object IDs (GUIDs, cognito-facts.md "Okta and Entra ID"): a value
+  that looks like a GUID but has the wrong shape is an error, since it can never match.
+* A Cognito issuer can be typed as the bare pool ID (``us-east-1_AbC123``): the issuer URL is
+  built from it (``https://cognito-idp.{region}.amazonaws.com/{poolId}``).
+* Problems that do not block saving (a mapping for a group that may not sign in, an empty
+  allow-list) are collected in :attr:`ConnectionForm.warnings`; the admin shows them.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from django import forms
+from django.contrib.auth.models import Group
 
+from .claims import MAX_GROUP_LENGTH, normalize_group
 from .models import Connection
+
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# Something a person meant as an object ID: only hex digits and dashes, long enough.
+_GUID_LIKE = re.compile(r"^[0-9a-fA-F{}-]{20,}$")
+POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")
+COGNITO_ISSUER = re.compile(
+    r"^https://cognito-idp\.(?P<host_region>[a-z0-9-]+)\.amazonaws\.com/(?P<pool>[^/]+)$"
+)
+COGNITO_PREFIX_DOMAIN = re.compile(r"^[a-z0-9-]+\.auth\.(?P<region>[a-z0-9-]+)\.amazoncognito\.com$")
+CLAIM_NAME = re.compile(r"^[^\s]{1,100}$")
+DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
+
+
+def check_group_name(value: str, where: str) -> str:
+    """A group name or object ID, trimmed; ``ValidationError`` naming ``where`` if unusable."""
+    value = value.strip()
+    if len(value) > MAX_GROUP_LENGTH:
+        raise forms.ValidationError(f"{where}: longer than {MAX_GROUP_LENGTH} characters.")
+    if _GUID_LIKE.match(value) and "-" in value and not GUID.match(value):
+        raise forms.ValidationError(
+            f"{where}: {value!r} looks like an Entra object ID but is not one: an object ID is "
+            "8-4-4-4-12 hexadecimal digits, e.g. 8d3c2a6b-1f2e-4c5d-9e8f-0a1b2c3d4e5f (copy it from "
+            "Entra ID > Groups > the group > Object ID)."
+        )
+    return value
+
+
+class LinesWidget(forms.Textarea):
+    """A textarea showing a list one item per line."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"rows": 4, "cols": 60, "spellcheck": "false", **(attrs or {})})
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, list):
+            return "\n".join(str(v) for v in value)
+        return super().format_value(value)
+
+
+class MappingWidget(LinesWidget):
+    """A textarea showing a mapping as ``key = value`` lines."""
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, dict):
+            return "\n".join(f"{k} = {v}" for k, v in value.items())
+        return super().format_value(value)
+
+
+class GroupListField(forms.Field):
+    """IdP groups, one per line; stored as a JSON list (duplicates dropped, order kept)."""
+
+    widget = LinesWidget
+
+    def to_python(self, value: Any) -> list[str]:
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        groups: list[str] = []
+        seen: set[str] = set()
+        errors: list[forms.ValidationError] = []
+        for number, line in enumerate(str(value or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                name = check_group_name(line, f"Line {number}")
+            except forms.ValidationError as error:
+                errors.append(error)
+                continue
+            if normalize_group(name) not in seen:
+                seen.add(normalize_group(name))
+                groups.append(name)
+        if errors:
+            raise forms.ValidationError(errors)
+        return groups
+
+
+class GroupMappingField(forms.Field):
+    """``idp-group = Django group`` lines; stored as a JSON object."""
+
+    widget = MappingWidget
+
+    def to_python(self, value: Any) -> dict[str, str]:
+        if isinstance(value, dict):
+            return {str(k): str(v) for k, v in value.items()}
+        mapping: dict[str, str] = {}
+        seen: dict[str, int] = {}
+        errors: list[forms.ValidationError] = []
+        group_max = Group._meta.get_field("name").max_length or 150
+        for number, line in enumerate(str(value or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            where = f"Line {number}"
+            key, sep, target = line.partition("=")
+            if not sep or not key.strip() or not target.strip():
+                errors.append(forms.ValidationError(
+                    f"{where}: write 'IdP group = Django group', e.g. 'sso-admins = Administrators'."
+                ))
+                continue
+            try:
+                key = check_group_name(key, where)
+            except forms.ValidationError as error:
+                errors.append(error)
+                continue
+            target = target.strip()
+            if len(target) > group_max:
+                errors.append(forms.ValidationError(
+                    f"{where}: a Django group name has at most {group_max} characters."
+                ))
+                continue
+            if normalize_group(key) in seen:
+                errors.append(forms.ValidationError(
+                    f"{where}: {key!r} is already mapped on line {seen[normalize_group(key)]}; "
+                    "map each IdP group once."
+                ))
+                continue
+            seen[normalize_group(key)] = number
+            mapping[key] = target
+        if errors:
+            raise forms.ValidationError(errors)
+        return mapping
+
+
+class SecretInput(forms.PasswordInput):
+    """A password input that never renders the value, followed by "set" or "not set"."""
+
+    template_name = "admin/tenant_sso/widgets/secret_input.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"autocomplete": "new-password", **(attrs or {})}, render_value=False)
+        self.is_set = False
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["secret_is_set"] = self.is_set
+        return context
 
 
 class ConnectionForm(forms.ModelForm):  # type: ignore[type-arg]
     client_secret = forms.CharField(
         required=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Write-only: stored encrypted, never shown again. Leave empty to keep the current secret.",
+        strip=True,
+        widget=SecretInput(),
+        help_text="Write-only: stored encrypted, never shown again. Leave empty to keep the current "
+        "secret. Cognito: App integration > App clients > this client > Client secret.",
+    )
+    issuer = forms.CharField(
+        max_length=500,
+        help_text="Cognito: the pool issuer https://cognito-idp.{region}.amazonaws.com/{poolId}, or just "
+        "the pool ID (User pools > your pool > Overview, e.g. eu-west-1_AbC123xyz). OIDC: the "
+        "provider's issuer, e.g. https://acme.okta.com or https://login.microsoftonline.com/{tenant}/v2.0.",
+    )
+    allowed_groups = GroupListField(
+        required=False,
+        help_text="One IdP group per line (names, or Entra object IDs). Only members of these groups "
+        "may sign in; nobody gets in while this is empty.",
+    )
+    group_mapping = GroupMappingField(
+        required=False,
+        help_text="One mapping per line: IdP group = Django group, e.g. 'sso-admins = Administrators'. "
+        "Members get the Django group at each login (created if missing); it is removed when they "
+        "leave the IdP group.",
     )
 
     class Meta:
         model = Connection
         fields = "__all__"
+        help_texts = {
+            "client_id": "Cognito: App integration > App clients > this client > Client ID. "
+            "OIDC: the application (client) ID of the app registration.",
+            "cognito_domain": "Cognito: Branding > Domain (prefix.auth.region.amazoncognito.com, or "
+            "your custom domain). Not the issuer's cognito-idp host.",
+            "identity_provider": "Cognito: the name of the customer's IdP in the pool (Authentication > "
+            "Social and external providers), e.g. AcmeOkta.",
+            "groups_claim": "Claim holding the user's groups. Empty: custom:groups (Cognito) or groups "
+            "(OIDC). Cognito: the custom attribute the IdP's groups are mapped to.",
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.pk and self.instance.has_client_secret:
-            self.fields["client_secret"].widget.attrs["placeholder"] = "•••••••• (set; type to replace)"
+        self.warnings: list[str] = []
+        widget = self.fields["client_secret"].widget
+        if isinstance(widget, SecretInput):
+            widget.is_set = bool(self.instance.pk and self.instance.has_client_secret)
+            if widget.is_set:
+                widget.attrs["placeholder"] = "•••••••• (set; type to replace)"
+
+    def _kind(self) -> str:
+        return str(self.cleaned_data.get("kind") or self.data.get(self.add_prefix("kind")) or self.instance.kind)
+
+    def clean_issuer(self) -> str:
+        value = str(self.cleaned_data.get("issuer", "")).strip()
+        kind = self._kind()
+        if value.endswith(DISCOVERY_SUFFIX):
+            value = value[: -len(DISCOVERY_SUFFIX)]  # the discovery URL pasted instead of the issuer
+        pool = POOL_ID.match(value)
+        if pool:
+            if kind != Connection.Kind.COGNITO:
+                raise forms.ValidationError(
+                    "That is a Cognito pool ID: choose the Cognito kind, or enter the OIDC issuer URL."
+                )
+            return f"https://cognito-idp.{pool['region']}.amazonaws.com/{value}"
+        if "://" not in value:
+            raise forms.ValidationError(
+                "Enter the issuer URL (https://...) or, for Cognito, the pool ID (e.g. eu-west-1_AbC123xyz)."
+            )
+        if kind == Connection.Kind.COGNITO:
+            # Cognito's iss has no trailing slash; the comparison with the token is exact.
+            value = value.rstrip("/")
+            match = COGNITO_ISSUER.match(value)
+            host = urlsplit(value).hostname or ""
+            if host.endswith(".amazonaws.com") and not match:
+                raise forms.ValidationError(
+                    "A Cognito issuer is https://cognito-idp.{region}.amazonaws.com/{poolId}, "
+                    "e.g. https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz."
+                )
+            if match:
+                pool = POOL_ID.match(match["pool"])
+                if pool is None:
+                    raise forms.ValidationError(
+                        f"{match['pool']!r} is not a pool ID: it looks like {match['host_region']}_AbC123xyz."
+                    )
+                if pool["region"] != match["host_region"]:
+                    raise forms.ValidationError(
+                        f"The pool {match['pool']} is in {pool['region']} but the issuer's host says "
+                        f"{match['host_region']}: use https://cognito-idp.{pool['region']}.amazonaws.com/{match['pool']}."
+                    )
+        return value
+
+    def clean_cognito_domain(self) -> str:
+        value = str(self.cleaned_data.get("cognito_domain", "")).strip()
+        if not value:
+            return value
+        parts = urlsplit(value if "://" in value else f"https://{value}")
+        if parts.path.strip("/") or parts.query:
+            raise forms.ValidationError(
+                "Enter only the domain (e.g. acme.auth.eu-west-1.amazoncognito.com), without a path."
+            )
+        host = parts.hostname or ""
+        if host.startswith("cognito-idp."):
+            raise forms.ValidationError(
+                "That is the issuer's host. The domain is under Branding > Domain in the Cognito console "
+                "(prefix.auth.region.amazoncognito.com, or a custom domain)."
+            )
+        return value.rstrip("/")
+
+    def clean_groups_claim(self) -> str:
+        value = str(self.cleaned_data.get("groups_claim", "")).strip()
+        if value and not CLAIM_NAME.match(value):
+            raise forms.ValidationError("A claim name has no spaces, e.g. custom:groups or groups.")
+        return value
+
+    def clean_roles_claim(self) -> str:
+        value = str(self.cleaned_data.get("roles_claim", "")).strip()
+        if value and not CLAIM_NAME.match(value):
+            raise forms.ValidationError("A claim name has no spaces, e.g. custom:roles.")
+        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not self.instance.has_client_secret and not data.get("client_secret"):
-            self.add_error("client_secret", "A client secret is required.")
+            self.add_error("client_secret", "A client secret is required: paste it from the app client.")
+        self.warnings = self._warnings(data)
         return data
+
+    def _warnings(self, data: dict[str, Any]) -> list[str]:
+        """What saves fine but probably does not do what the person wants."""
+        warnings: list[str] = []
+        allowed = data.get("allowed_groups") or []
+        mapping = data.get("group_mapping") or {}
+        is_cognito = data.get("kind", self.instance.kind) == Connection.Kind.COGNITO
+        if not allowed and data.get("enabled", True):
+            warnings.append("No allowed groups: nobody can sign in through this connection.")
+        allowed_set = {normalize_group(g) for g in allowed}
+        stray = [k for k in mapping if normalize_group(k) not in allowed_set]
+        if allowed and stray:
+            warnings.append(
+                f"The group mapping names {', '.join(stray)}, which is not in the allowed groups: members "
+                "of only that group cannot sign in, so the mapping has no effect for them."
+            )
+        claim = data.get("groups_claim") or ""
+        if is_cognito and claim == "cognito:groups":
+            warnings.append(
+                "cognito:groups holds the pool's own groups, not the customer's: the IdP's groups reach "
+                "the token through a custom attribute such as custom:groups."
+            )
+        elif is_cognito and claim and not claim.startswith("custom:"):
+            warnings.append(
+                f"Cognito puts mapped IdP attributes in custom:* claims; {claim!r} will usually be missing."
+            )
+        if is_cognito and any("," in g for g in allowed):
+            warnings.append(
+                "A group name contains a comma: Cognito's bracketed custom:groups format splits on "
+                "commas, so it cannot match."
+            )
+        domain = data.get("cognito_domain") or ""
+        issuer = COGNITO_ISSUER.match(data.get("issuer") or "")
+        prefix = COGNITO_PREFIX_DOMAIN.match(urlsplit(domain if "://" in domain else f"https://{domain}").hostname or "")
+        if is_cognito and issuer and prefix and prefix["region"] != issuer["host_region"]:
+            warnings.append(
+                f"The domain is in {prefix['region']} but the pool in {issuer['host_region']}: a pool's "
+                "domain is in the pool's region."
+            )
+        return warnings
 
     def save(self, commit: bool = True) -> Connection:
         connection: Connection = super().save(commit=False)

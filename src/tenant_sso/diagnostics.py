@@ -1,0 +1,402 @@
+"""The "Test connection" button: check a connection end to end without a user, and say what is wrong.
+
+Support staff press one button in the admin and get a list of :class:`CheckResult` rows, each
+passed, failed (with a reason a person can act on) or not run (an earlier check it depends on
+failed). The checks use the same protocol code as a real login (:mod:`tenant_sso.oidc`,
+:mod:`tenant_sso.providers`), so a passing check means the login path works that far:
+
+1. client secret: stored, and decryptable with the configured keys;
+2. metadata: OIDC Discovery 1.0 section 4 for plain OIDC (the ``issuer`` must equal the
+   configured one, section 4.3); for Cognito the endpoints are built from the domain
+   (cognito-facts.md, "Endpoints") and the pool's discovery document is fetched anyway, to prove
+   the pool exists and that its issuer is the configured one;
+3. signing keys: the JWKS has at least one RSA signature key usable with an allowed algorithm;
+4. token endpoint: a made-up code is posted with the client credentials, exactly as a login
+   does. RFC 6749 section 5.2: ``invalid_grant`` means the client authenticated and only the code
+   was refused (pass); ``invalid_client`` means the client ID or secret is wrong;
+5. redirect URI: its shape (https, or http on a loopback host), then an authorization request
+   that is never completed: the provider refuses an unregistered redirect URI with an error
+   page (RFC 6749 section 4.1.2.1) instead of redirecting;
+6. sign-out URL: its shape, and for Cognito a ``/logout`` request that Cognito refuses when the
+   URL is not among the app client's sign-out URLs.
+
+Nothing here logs in, stores tokens or writes the database; secrets never appear in a result.
+Every network call is bounded by ``TENANT_SSO_HTTP_TIMEOUT``; checks that would only repeat a
+failure against an unreachable host are reported as not run instead of waiting again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+
+from . import providers
+from .conf import app_settings
+from .exceptions import ConfigurationError, ProviderError, SSOError
+from .models import Connection
+from .oidc import pkce
+from .oidc.client import authorization_url, cognito_logout_url, exchange_code
+from .oidc.http import ProviderHTTP
+from .oidc.keys import _parse_jwks  # the very parser a login uses: same keys accepted
+from .oidc.metadata import Cache, ProviderMetadata, cognito_metadata, discover, is_secure_url, parse_discovery
+
+#: Bytes of an error page read to find an OAuth error code in it (Cognito's pages name it).
+ERROR_PAGE_BYTES = 8192
+#: ``ProviderError`` codes that mean the host itself could not be reached.
+_UNREACHABLE = ("_unreachable", "_timeout")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One line of the diagnostics: ``ok`` passed; ``skipped`` not run (an earlier check failed)."""
+
+    name: str
+    ok: bool
+    detail: str
+    skipped: bool = False
+
+    @property
+    def status(self) -> str:
+        return "skipped" if self.skipped else ("passed" if self.ok else "failed")
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        return cls(str(data["name"]), bool(data["ok"]), str(data["detail"]), bool(data.get("skipped")))
+
+
+def _passed(name: str, detail: str) -> CheckResult:
+    return CheckResult(name, True, detail)
+
+
+def _failed(name: str, detail: str) -> CheckResult:
+    return CheckResult(name, False, detail)
+
+
+def _skipped(name: str, detail: str) -> CheckResult:
+    return CheckResult(name, False, f"Not run: {detail}", skipped=True)
+
+
+def explain(error: SSOError) -> str:
+    """A sentence for an error of the HTTP seam, followed by its stable code and detail."""
+    code = error.code
+    if code.endswith("_timeout"):
+        text = f"No answer within {app_settings.HTTP_TIMEOUT:g} s"
+    elif code.endswith("_unreachable"):
+        text = "Could not connect (wrong host name, port or region, or a firewall)"
+    elif code.endswith("_too_large"):
+        text = "The answer is too large to be a discovery document or key set"
+    elif code.endswith("_invalid"):
+        text = "The answer is not the expected JSON document"
+    elif code.endswith("_failed"):
+        text = "The provider answered with an HTTP error"
+    elif code == "discovery_issuer_mismatch":
+        text = "The provider names a different issuer than the one configured"
+    else:
+        text = error.message
+    return f"{text} ({code}: {error.detail})" if error.detail else f"{text} ({code})"
+
+
+def _unreachable(error: SSOError) -> bool:
+    return error.code.endswith(_UNREACHABLE)
+
+
+# -- the individual checks ---------------------------------------------------------------------
+def check_secret(connection: Connection) -> CheckResult:
+    name = "Client secret"
+    if not connection.has_client_secret:
+        return _failed(
+            name,
+            "No client secret is stored. Copy it from the Cognito console (App integration > "
+            "App clients > this client > Client secret) or the IdP's app registration.",
+        )
+    try:
+        connection.get_client_secret()
+    except ConfigurationError:
+        return _failed(
+            name,
+            "The stored secret cannot be decrypted with TENANT_SSO_ENCRYPTION_KEYS (a key was "
+            "removed or changed?). Enter the client secret again.",
+        )
+    return _passed(name, "Set (stored encrypted).")
+
+
+def check_metadata(
+    connection: Connection, http: ProviderHTTP, cache: Cache
+) -> tuple[CheckResult, ProviderMetadata | None, bool]:
+    """(result, metadata to use for the next checks or None, whether the issuer host answered)."""
+    if not is_secure_url(connection.issuer):
+        name = "User pool" if connection.is_cognito else "Discovery"
+        return _failed(name, f"The issuer {connection.issuer!r} is not an https URL."), None, False
+    if connection.is_cognito:
+        return _check_cognito_pool(connection, http)
+    name = "Discovery"
+    try:
+        metadata = discover(
+            http, cache, connection.issuer, ttl=app_settings.METADATA_CACHE_TTL, refresh=True
+        )
+    except SSOError as error:
+        return _failed(name, f"{explain(error)}."), None, not _unreachable(error)
+    allowed = set(app_settings.ALLOWED_ALGORITHMS)
+    if not allowed & set(metadata.id_token_signing_alg_values_supported):
+        algs = ", ".join(metadata.id_token_signing_alg_values_supported)
+        return (
+            _failed(name, f"The provider signs ID tokens with {algs}; tenant_sso accepts {', '.join(sorted(allowed))}."),
+            metadata,
+            True,
+        )
+    return (
+        _passed(name, f"Issuer matches. Authorization endpoint {metadata.authorization_endpoint}, "
+                f"token endpoint {metadata.token_endpoint}."),
+        metadata,
+        True,
+    )
+
+
+def _check_cognito_pool(connection: Connection, http: ProviderHTTP) -> tuple[CheckResult, ProviderMetadata | None, bool]:
+    # The endpoints a Cognito login uses are built from the domain, never from discovery
+    # (cognito-facts.md): discovery only proves that the pool exists and names our issuer.
+    name = "User pool"
+    metadata = cognito_metadata(connection.issuer, connection.cognito_domain)
+    url = connection.issuer.rstrip("/") + "/.well-known/openid-configuration"
+    try:
+        status, document = http.request_json("GET", url, what="discovery")
+    except SSOError as error:
+        # A missing pool may answer a non-JSON error page: the seam reports it as *_invalid
+        # with the HTTP status in its detail.
+        answered = re.search(r"HTTP (\d{3})", error.detail)
+        if answered is None or answered[1] == "200":
+            return (
+                _failed(name, f"{explain(error)}. Check the region and pool ID in the issuer."),
+                metadata,
+                not _unreachable(error),
+            )
+        status, document = int(answered[1]), {}
+    if status != 200:
+        return (
+            _failed(name, f"{url} answered HTTP {status}: there is no user pool at this issuer. "
+                    "Check the pool ID and its region (Cognito > User pools > Pool ID)."),
+            metadata,
+            True,
+        )
+    try:
+        parse_discovery(document, connection.issuer)
+    except ProviderError as error:
+        if error.code == "discovery_issuer_mismatch":
+            return (
+                _failed(name, f"The pool's issuer is {str(document.get('issuer'))[:200]!r}, the connection "
+                        f"says {connection.issuer!r}: copy the pool's issuer exactly (no trailing slash)."),
+                metadata,
+                True,
+            )
+        return _failed(name, f"{explain(error)}."), metadata, True
+    return _passed(name, f"The pool exists and its issuer matches. Endpoints on {metadata.token_endpoint.rsplit('/oauth2/', 1)[0]}."), metadata, True
+
+
+def check_jwks(metadata: ProviderMetadata, http: ProviderHTTP) -> CheckResult:
+    name = "Signing keys (JWKS)"
+    try:
+        document = http.get_json(metadata.jwks_uri, what="jwks")
+    except SSOError as error:
+        return _failed(name, f"{explain(error)}.")
+    if not isinstance(document.get("keys"), list) or not document["keys"]:
+        return _failed(name, f"{metadata.jwks_uri} holds no keys: no ID token could be verified.")
+    allowed = set(app_settings.ALLOWED_ALGORITHMS)
+    usable = []
+    for kid, key in _parse_jwks(json.dumps(document, sort_keys=True)):
+        alg = key.get("alg")
+        if key.key_type == "RSA" and (alg is None or alg in allowed):
+            usable.append(kid or "(no kid)")
+    if not usable:
+        kinds = ", ".join(sorted({str(k.get("kty")) for k in document["keys"] if isinstance(k, dict)}))
+        return _failed(
+            name,
+            f"No RSA signature key usable with {', '.join(sorted(allowed))} (keys found: {kinds or 'none'}).",
+        )
+    return _passed(name, f"{len(usable)} RSA signing key(s): {', '.join(usable[:5])}.")
+
+
+def check_token_endpoint(
+    connection: Connection, metadata: ProviderMetadata, http: ProviderHTTP, redirect_uri: str
+) -> tuple[CheckResult, bool]:
+    """(result, whether the token endpoint's host answered at all)."""
+    name = "Token endpoint (client ID and secret)"
+    credentials = providers.credentials_for(connection, metadata)
+    try:
+        exchange_code(
+            http,
+            metadata,
+            credentials,
+            code=f"tenant-sso-diagnostic-{pkce.random_token(16)}",
+            redirect_uri=redirect_uri,
+            code_verifier=pkce.make_verifier(),
+        )
+    except ProviderError as error:
+        if error.code != "token_exchange_failed":
+            return _failed(name, f"{metadata.token_endpoint}: {explain(error)}."), not _unreachable(error)
+        answer = str(error.context.get("provider_error", ""))
+        if answer == "invalid_grant":
+            return _passed(
+                name,
+                f"The client authenticated ({credentials.auth_method}): the provider refused only the "
+                "made-up code, with invalid_grant, as expected.",
+            ), True
+        if answer == "invalid_client":
+            return _failed(
+                name,
+                "The provider refused the client credentials (invalid_client): the client secret or "
+                "client ID is wrong. Copy both again from App integration > App clients.",
+            ), True
+        if answer == "unauthorized_client":
+            return _failed(
+                name,
+                "The client authenticated but may not use the authorization code grant "
+                "(unauthorized_client): enable 'Authorization code grant' on the app client.",
+            ), True
+        return _failed(name, f"Unexpected answer from {metadata.token_endpoint}: {error.detail}."), True
+    except SSOError as error:
+        return _failed(name, f"{explain(error)}."), True
+    return _failed(name, "The token endpoint accepted a made-up code: it is not a trustworthy provider."), True
+
+
+def _error_in(response: httpx.Response) -> str:
+    """The OAuth error named by a refusal: in the redirect's query, else in the page's text."""
+    location = response.headers.get("location", "")
+    if location:
+        values = parse_qs(urlsplit(location).query).get("error")
+        return values[0][:64] if values else ""
+    body = b""
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) >= ERROR_PAGE_BYTES:
+            break
+    text = body[:ERROR_PAGE_BYTES].decode("utf-8", "replace")
+    for known in ("redirect_mismatch", "invalid_client", "unauthorized_client", "invalid_request", "invalid_scope"):
+        if known in text:
+            return known
+    return ""
+
+
+def _probe(http: ProviderHTTP, url: str) -> tuple[int, str, str]:
+    """GET ``url`` without following redirects: (status, Location, OAuth error named)."""
+    with http.client.stream("GET", url, headers={"Accept": "text/html"}) as response:
+        return response.status_code, response.headers.get("location", ""), _error_in(response)
+
+
+def check_redirect_uri(connection: Connection, metadata: ProviderMetadata, http: ProviderHTTP, redirect_uri: str) -> CheckResult:
+    name = "Redirect URI (callback)"
+    if not is_secure_url(redirect_uri):
+        return _failed(
+            name,
+            f"{redirect_uri} is not https: identity providers refuse it. Behind a proxy, set "
+            "TENANT_SSO_BASE_URL (or SECURE_PROXY_SSL_HEADER).",
+        )
+    extra = {"identity_provider": connection.identity_provider} if connection.is_cognito and connection.identity_provider else {}
+    url = authorization_url(
+        metadata,
+        client_id=connection.client_id,
+        redirect_uri=redirect_uri,
+        state=pkce.random_token(),
+        nonce=pkce.random_token(),
+        code_challenge=pkce.s256_challenge(pkce.make_verifier()),
+        extra=extra,
+    )
+    register = (
+        "App integration > App clients > this client > Login pages > Allowed callback URLs"
+        if connection.is_cognito
+        else "the app registration's redirect URIs"
+    )
+    try:
+        status, location, error = _probe(http, url)
+    except httpx.HTTPError as exc:
+        return _failed(name, f"Could not reach {metadata.authorization_endpoint} ({type(exc).__name__}).")
+    if error == "redirect_mismatch" or (status >= 400 and not error):
+        return _failed(name, f"The provider refused {redirect_uri} (HTTP {status}{', ' + error if error else ''}): add it exactly to {register}.")
+    if error:
+        where = "sent back to the callback" if location.startswith(redirect_uri) else f"HTTP {status}"
+        return _failed(name, f"The authorization request was refused with {error} ({where}). Check the client ID, "
+                       "the allowed scopes (openid) and the identity provider name.")
+    if status in (301, 302, 303, 307, 308) or status == 200:
+        return _passed(name, f"{redirect_uri} is accepted by the authorization endpoint (HTTP {status}).")
+    return _failed(name, f"Unexpected HTTP {status} from {metadata.authorization_endpoint}.")
+
+
+def check_signout_url(connection: Connection, metadata: ProviderMetadata | None, http: ProviderHTTP, logout_uri: str) -> CheckResult:
+    name = "Sign-out URL"
+    if not is_secure_url(logout_uri):
+        return _failed(name, f"{logout_uri} is not https (http is only allowed on 127.0.0.1/localhost).")
+    if not connection.is_cognito or metadata is None:
+        return _passed(name, f"{logout_uri} has a valid shape (its registration is checked only at a real logout).")
+    url = cognito_logout_url(metadata, client_id=connection.client_id, logout_uri=logout_uri)
+    try:
+        status, location, error = _probe(http, url)
+    except httpx.HTTPError as exc:
+        return _failed(name, f"Could not reach {metadata.end_session_endpoint} ({type(exc).__name__}).")
+    if status in (302, 303) and location == logout_uri:
+        return _passed(name, f"{logout_uri} is a registered sign-out URL.")
+    return _failed(
+        name,
+        f"Cognito refused {logout_uri} (HTTP {status}{', ' + error if error else ''}): add it exactly to "
+        "App integration > App clients > this client > Login pages > Allowed sign-out URLs.",
+    )
+
+
+# -- everything, in order ------------------------------------------------------------------------
+def check_connection(
+    connection: Connection,
+    *,
+    redirect_uri: str,
+    logout_uri: str,
+    http: ProviderHTTP | None = None,
+    cache: Cache | None = None,
+) -> list[CheckResult]:
+    """Run every check against the provider, in login order; never raises for a provider's fault."""
+    http = http or providers.http()
+    cache = cache or providers.cache()
+    results = [check_secret(connection)]
+    secret_ok = results[0].ok
+    pool_result, metadata, issuer_answered = check_metadata(connection, http, cache)
+    results.append(pool_result)
+    if metadata is None:
+        why = "the provider's metadata could not be read"
+        results += [
+            _skipped("Signing keys (JWKS)", why),
+            _skipped("Token endpoint (client ID and secret)", why),
+            _skipped("Redirect URI (callback)", why),
+        ]
+        results.append(check_signout_url(connection, None, http, logout_uri) if not is_secure_url(logout_uri)
+                       else _skipped("Sign-out URL", why))
+        return results
+    if issuer_answered or not connection.is_cognito:
+        results.append(check_jwks(metadata, http))
+    else:
+        results.append(_skipped("Signing keys (JWKS)", "the issuer's host did not answer"))
+    domain_answered = True
+    if secret_ok:
+        token, domain_answered = check_token_endpoint(connection, metadata, http, redirect_uri)
+    else:
+        token = _skipped("Token endpoint (client ID and secret)", "no usable client secret")
+    results.append(token)
+    if not domain_answered:
+        why = "the token endpoint's host did not answer"
+        results.append(_skipped("Redirect URI (callback)", why) if is_secure_url(redirect_uri)
+                       else check_redirect_uri(connection, metadata, http, redirect_uri))
+        results.append(_skipped("Sign-out URL", why) if is_secure_url(logout_uri)
+                       else check_signout_url(connection, None, http, logout_uri))
+        return results
+    results.append(check_redirect_uri(connection, metadata, http, redirect_uri))
+    results.append(check_signout_url(connection, metadata, http, logout_uri))
+    return results
+
+
+def signout_url(connection: Connection, absolute: Any) -> str:
+    """Where the provider sends the browser after logout: the same rule as :func:`flows.logout_url`."""
+    target = connection.logout_redirect_url or app_settings.LOGOUT_REDIRECT_URL
+    return str(absolute(target)) if target.startswith("/") else target
