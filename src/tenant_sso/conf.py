@@ -103,5 +103,35 @@ class Settings:
         """Longest ID token accepted, in bytes."""
         return int(self._get("MAX_TOKEN_LENGTH", 16384))
 
+    # -- Cognito onboarding (manage.py sso_cognito; docs/cognito-onboarding.md) --------------
+    @property
+    def COGNITO_POOLS(self) -> list[dict[str, Any]]:
+        """User pools tenants are placed in: ``[{"user_pool_id", "region", "max_tenants"}]``.
+
+        A pool holds at most ~300 identity providers (Cognito quota), so onboarding fills the first
+        pool with room; ``region`` defaults to the pool ID's prefix, ``max_tenants`` to 300.
+        """
+        return [dict(pool) for pool in self._get("COGNITO_POOLS", [])]
+
+    @property
+    def COGNITO_CALLBACK_URL(self) -> str:
+        """The app client's callback URL; empty: ``BASE_URL`` + the ``tenant_sso:callback`` path."""
+        return str(self._get("COGNITO_CALLBACK_URL", ""))
+
+    @property
+    def COGNITO_LOGOUT_URLS(self) -> list[str]:
+        """The app client's sign-out URLs; empty: ``LOGOUT_REDIRECT_URL`` made absolute with ``BASE_URL``."""
+        return [str(url) for url in self._get("COGNITO_LOGOUT_URLS", [])]
+
+    @property
+    def COGNITO_CALLS_PER_SECOND(self) -> float:
+        """Client-side limit on Cognito control-plane calls (the quota is about 5 per second)."""
+        return float(self._get("COGNITO_CALLS_PER_SECOND", 5.0))
+
+    @property
+    def COGNITO_MAX_ATTEMPTS(self) -> int:
+        """Attempts of a throttled Cognito call (exponential backoff with jitter in between)."""
+        return int(self._get("COGNITO_MAX_ATTEMPTS", 6))
+
 
 app_settings = Settings()

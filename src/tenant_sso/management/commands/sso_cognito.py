@@ -1,0 +1,224 @@
+"""``manage.py sso_cognito onboard|onboard-bulk|offboard|status``: Cognito's console steps, automated.
+
+See docs/cognito-onboarding.md. Every AWS or configuration error ends as a ``CommandError`` whose
+message starts with a stable code in brackets (``[cognito_pool_not_found] ...``), never a traceback.
+Upstream client secrets are read from environment variables, never from the command line or a CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ...cognito.plan import DEFAULT_SCOPES, TenantSpec, Upstream
+from ...exceptions import SSOError
+
+BULK_COLUMNS = (
+    "org",
+    "org_name",
+    "user_pool_id",
+    "issuer",
+    "upstream_client_id",
+    "upstream_client_secret_env",
+    "email_domains",
+    "allowed_groups",
+    "groups_claim",
+    "roles_claim",
+    "groups_scope",
+)
+
+
+def _split(value: str | None) -> list[str]:
+    """A CSV cell holding several values, separated by ``;`` (group names may contain spaces)."""
+    return [item.strip() for item in (value or "").split(";") if item.strip()]
+
+
+def upstream_from(
+    issuer: str | None, client_id: str | None, secret_env: str | None, groups_scopes: list[str], where: str = ""
+) -> Upstream | None:
+    """The customer's IdP from the given values; ``None`` when none is given (keep what Cognito has)."""
+    given = [bool(issuer), bool(client_id), bool(secret_env)]
+    if not any(given):
+        return None
+    if not all(given):
+        raise CommandError(
+            f"[upstream_incomplete] {where}give the upstream issuer, client ID and client secret "
+            "environment variable together (or none of them, to keep the current ones)."
+        )
+    secret = os.environ.get(str(secret_env), "")
+    if not secret:
+        raise CommandError(f"[upstream_secret_missing] {where}environment variable {secret_env} is not set or empty.")
+    return Upstream(str(issuer), str(client_id), secret, scopes=(*DEFAULT_SCOPES, *groups_scopes))
+
+
+class Command(BaseCommand):
+    help = "Onboard, offboard and check tenants in Amazon Cognito (identity provider + app client per tenant)."
+    # Not on the command line: tests and scripts pass a ready Provisioner (e.g. a boto3 client
+    # pointed at a local endpoint) through call_command(..., provisioner=...).
+    stealth_options = ("provisioner",)
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        onboard = sub.add_parser("onboard", help="Create or update one tenant's IdP, app client and connection.")
+        onboard.add_argument("--org", required=True, help="Organization slug (created if new).")
+        onboard.add_argument("--org-name", default="")
+        onboard.add_argument("--user-pool-id", default=None, help="Default: the tenant's pool, or one with room.")
+        onboard.add_argument("--issuer", default=None, help="The customer's IdP issuer (Okta, Entra ID...).")
+        onboard.add_argument("--upstream-client-id", default=None)
+        onboard.add_argument("--upstream-client-secret-env", default=None, metavar="VAR",
+                             help="Environment variable holding the upstream client secret.")
+        onboard.add_argument("--email-domain", action="append", default=[], dest="email_domains")
+        onboard.add_argument("--allowed-group", action="append", default=None, dest="allowed_groups",
+                             help="Repeat for each group; omitted: keep the stored ones.")
+        onboard.add_argument("--groups-claim", default=None, help="Upstream claim mapped to custom:groups [groups].")
+        onboard.add_argument("--roles-claim", default=None, help="Upstream claim mapped to custom:roles [none].")
+        onboard.add_argument("--groups-scope", action="append", default=[], dest="groups_scopes",
+                             help="Extra upstream scope that releases the groups claim (Okta custom server).")
+        onboard.add_argument("--dry-run", action="store_true", help="Print the plan; change nothing.")
+
+        bulk = sub.add_parser("onboard-bulk", help="Onboard every row of a CSV file (resumable).")
+        bulk.add_argument("file", type=Path, help=f"CSV with a header row; columns: {', '.join(BULK_COLUMNS)}.")
+        bulk.add_argument("--dry-run", action="store_true")
+
+        offboard = sub.add_parser("offboard", help="Delete the tenant's app client and IdP; disable its connection.")
+        offboard.add_argument("--org", required=True)
+        offboard.add_argument("--dry-run", action="store_true")
+
+        status = sub.add_parser("status", help="Drift between Cognito and the database, for every tenant.")
+        status.add_argument("--org", action="append", default=None, dest="orgs")
+        status.add_argument("--check", action="store_true", help="Exit non-zero when a tenant drifted.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.provisioner = options.get("provisioner")
+        try:
+            if self.provisioner is None:
+                from ...cognito.provisioning import Provisioner
+
+                self.provisioner = Provisioner()
+            getattr(self, "handle_" + options["action"].replace("-", "_"))(options)
+        except SSOError as exc:
+            raise CommandError(f"[{exc.code}] {exc.message}") from exc
+
+    # -- onboard ------------------------------------------------------------------------------
+    def handle_onboard(self, options: dict[str, Any]) -> None:
+        upstream = upstream_from(
+            options["issuer"], options["upstream_client_id"], options["upstream_client_secret_env"],
+            options["groups_scopes"],
+        )
+        spec = TenantSpec(
+            org_slug=options["org"],
+            org_name=options["org_name"],
+            upstream=upstream,
+            user_pool_id=options["user_pool_id"],
+            email_domains=tuple(options["email_domains"]),
+            allowed_groups=tuple(options["allowed_groups"]) if options["allowed_groups"] is not None else None,
+            groups_claim=options["groups_claim"],
+            roles_claim=options["roles_claim"],
+        )
+        outcome = self.provisioner.onboard(spec, dry_run=options["dry_run"])
+        self._print_plan(outcome.plan, dry_run=options["dry_run"])
+        self.stdout.write(self._summary(outcome))
+
+    def _print_plan(self, plan: Any, *, dry_run: bool) -> None:
+        lines = plan.describe()
+        if dry_run:
+            lines[0] = "Plan for " + lines[0] + " (dry run: nothing changed)"
+        for line in lines:
+            self.stdout.write(line)
+
+    def _summary(self, outcome: Any) -> str:
+        slug, pool = outcome.plan.org_slug, outcome.plan.pool.user_pool_id
+        if outcome.status == "planned":
+            n = len(outcome.plan.steps)
+            return f"{slug}: {n} step(s) would run." if n else f"{slug}: no changes needed."
+        if outcome.status == "unchanged":
+            return self.style.SUCCESS(f"No changes: {slug} is already onboarded in pool {pool}.")
+        return self.style.SUCCESS(f"{outcome.status.capitalize()} {slug} in pool {pool} ({len(outcome.plan.steps)} step(s)).")
+
+    # -- onboard-bulk ----------------------------------------------------------------------------
+    def handle_onboard_bulk(self, options: dict[str, Any]) -> None:
+        path: Path = options["file"]
+        try:
+            with path.open(newline="", encoding="utf-8") as handle:
+                rows = list(csv.DictReader(handle))
+        except OSError as exc:
+            raise CommandError(f"[bulk_file_unreadable] {path}: {exc.strerror}.") from exc
+        if rows and "org" not in rows[0]:
+            raise CommandError(f"[bulk_bad_header] {path}: the header must name the columns ({', '.join(BULK_COLUMNS)}).")
+        counts = {"ok": 0, "unchanged": 0, "failed": 0}
+        total = len(rows)
+        for index, row in enumerate(rows, start=1):
+            slug = (row.get("org") or "").strip()
+            where = f"row {index + 1} ({slug or 'no org'}): "
+            try:
+                if not slug:
+                    raise CommandError("[bulk_row_invalid] the org column is empty.")
+                spec = TenantSpec(
+                    org_slug=slug,
+                    org_name=(row.get("org_name") or "").strip(),
+                    upstream=upstream_from(
+                        (row.get("issuer") or "").strip(),
+                        (row.get("upstream_client_id") or "").strip(),
+                        (row.get("upstream_client_secret_env") or "").strip(),
+                        _split(row.get("groups_scope")),
+                    ),
+                    user_pool_id=(row.get("user_pool_id") or "").strip() or None,
+                    email_domains=tuple(_split(row.get("email_domains"))),
+                    allowed_groups=tuple(_split(row.get("allowed_groups"))) if _split(row.get("allowed_groups")) else None,
+                    groups_claim=(row.get("groups_claim") or "").strip() or None,
+                    roles_claim=(row.get("roles_claim") or "").strip() or None,
+                )
+                outcome = self.provisioner.onboard(spec, dry_run=options["dry_run"])
+            except (SSOError, CommandError) as exc:
+                reason = f"[{exc.code}] {exc.message}" if isinstance(exc, SSOError) else str(exc)
+                counts["failed"] += 1
+                result = f"failed: {reason}"
+            else:
+                if outcome.status in ("unchanged",) or (outcome.status == "planned" and not outcome.changed):
+                    counts["unchanged"] += 1
+                    result = "unchanged"
+                else:
+                    counts["ok"] += 1
+                    result = "ok" if outcome.status != "planned" else f"ok (dry run: {len(outcome.plan.steps)} step(s))"
+            # Progress on stderr, the per-row report on stdout (so it can be redirected to a file).
+            self.stderr.write(f"[{index}/{total}] {slug or '?'}", ending="\n")
+            self.stdout.write(f"{where}{result}")
+        summary = f"{counts['ok']} ok, {counts['unchanged']} unchanged, {counts['failed']} failed, of {total} rows."
+        if counts["failed"]:
+            raise CommandError(f"[bulk_failed] {summary} Fix the failed rows and re-run: finished rows report unchanged.")
+        self.stdout.write(self.style.SUCCESS(summary))
+
+    # -- offboard -------------------------------------------------------------------------------
+    def handle_offboard(self, options: dict[str, Any]) -> None:
+        outcome = self.provisioner.offboard(options["org"], dry_run=options["dry_run"])
+        self._print_plan(outcome.plan, dry_run=options["dry_run"])
+        if outcome.status == "unchanged":
+            self.stdout.write(self.style.SUCCESS(f"No changes: {options['org']} is already offboarded."))
+        elif outcome.status == "offboarded":
+            self.stdout.write(self.style.SUCCESS(f"Offboarded {options['org']}."))
+
+    # -- status ---------------------------------------------------------------------------------
+    def handle_status(self, options: dict[str, Any]) -> None:
+        rows = self.provisioner.status(options["orgs"])
+        drifted = 0
+        for row in rows:
+            if row.problem:
+                if row.code != "not_managed":
+                    drifted += 1
+                self.stdout.write(f"{row.org_slug}: {row.code}: {row.problem}")
+            elif row.plan is not None and row.plan.changed:
+                drifted += 1
+                self.stdout.write(f"{row.org_slug}: DRIFT (re-run onboard to fix)")
+                for line in row.plan.describe()[1:]:
+                    self.stdout.write(line)
+            else:
+                self.stdout.write(f"{row.org_slug}: in sync")
+        summary = f"{len(rows)} tenant(s), {drifted} drifted."
+        if drifted and options["check"]:
+            raise CommandError(f"[cognito_drift] {summary}")
+        self.stdout.write(summary)
