@@ -8,6 +8,7 @@ every failure becomes a :class:`~tenant_sso.exceptions.ProviderError` with a sta
 from __future__ import annotations
 
 import json
+import time
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
@@ -19,24 +20,37 @@ MAX_RESPONSE_BYTES = 512 * 1024
 
 
 class ProviderHTTP:
-    def __init__(self, client: httpx.Client) -> None:
-        self.client = client
+    """JSON calls to identity providers, each bounded in size and in total duration.
 
-    def _read(self, response: httpx.Response, what: str) -> bytes:
-        body = b""
+    httpx's timeouts bound each network operation, not the whole answer: a server dripping one
+    byte at a time keeps every read short and the call alive for hours. So the body must also be
+    complete within ``total_timeout`` of the request start (default: twice the client's read timeout).
+    """
+
+    def __init__(self, client: httpx.Client, *, total_timeout: float | None = None) -> None:
+        self.client = client
+        self.total_timeout = total_timeout or 2 * (client.timeout.read or 5.0)
+
+    def _read(self, response: httpx.Response, what: str, deadline: float) -> bytes:
+        body = bytearray()
         for chunk in response.iter_bytes():
             body += chunk
             if len(body) > MAX_RESPONSE_BYTES:
                 raise ProviderError(
                     f"{what}_too_large", detail=f"{what} answer over {MAX_RESPONSE_BYTES} bytes"
                 )
-        return body
+            if time.monotonic() > deadline:
+                raise ProviderError(
+                    f"{what}_timeout", detail=f"{what} answer not complete within {self.total_timeout:g}s"
+                )
+        return bytes(body)
 
     def request_json(self, method: str, url: str, *, what: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
         """Send a request and parse a JSON object answer; returns (status, document)."""
+        deadline = time.monotonic() + self.total_timeout
         try:
             with self.client.stream(method, url, **kwargs) as response:
-                body = self._read(response, what)
+                body = self._read(response, what, deadline)
                 status = response.status_code
         except httpx.TimeoutException as exc:
             raise ProviderError(f"{what}_timeout", detail=f"{method} {url}: timed out") from exc
@@ -46,7 +60,7 @@ class ProviderHTTP:
             ) from exc
         try:
             document = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: [[[[...]]]]
             raise ProviderError(
                 f"{what}_invalid", detail=f"{method} {url}: HTTP {status}, answer is not JSON"
             ) from exc
