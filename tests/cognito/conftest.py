@@ -80,12 +80,15 @@ def cognito(moto_endpoint: str, call_log: CallLog) -> Any:
 
 
 @pytest.fixture
-def make_pool(cognito: Any) -> Any:
-    """``make_pool() -> pool id``: a new user pool with a domain (a unique prefix per pool)."""
+def make_pool(moto_endpoint: str) -> Any:
+    """``make_pool() -> pool id``: a new user pool with a domain (a unique prefix per pool).
+
+    Made through a client of its own, so that ``call_log`` holds only the calls under test."""
+    admin = make_client(moto_endpoint)
 
     def make(name: str = "tenants") -> str:
-        pool_id = cognito.create_user_pool(PoolName=name)["UserPool"]["Id"]
-        cognito.create_user_pool_domain(Domain=f"t{uuid.uuid4().hex[:12]}", UserPoolId=pool_id)
+        pool_id = admin.create_user_pool(PoolName=name)["UserPool"]["Id"]
+        admin.create_user_pool_domain(Domain=f"t{uuid.uuid4().hex[:12]}", UserPoolId=pool_id)
         return str(pool_id)
 
     return make
