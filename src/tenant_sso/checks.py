@@ -1,14 +1,37 @@
-"""System checks with stable ids (``manage.py check``); each is pinned by a test."""
+"""System checks with stable ids (``manage.py check``); each is pinned by a test
+(``tests/admin/test_checks.py``). Ids never change meaning; retired ids are not reused.
+
+=========  ===============================================================================
+E001       ``tenant_sso.backends.SSOBackend`` missing from ``AUTHENTICATION_BACKENDS``
+E002       ``SessionMiddleware`` missing (the login attempt lives in the session)
+E003       ``CsrfViewMiddleware`` missing (logout and the admin buttons are CSRF-protected POSTs)
+W002       no ``TENANT_SSO_ENCRYPTION_KEYS``: secrets encrypted with a key derived from SECRET_KEY
+E004       a key in ``TENANT_SSO_ENCRYPTION_KEYS`` is not a Fernet key
+E005       ``TENANT_SSO_ALLOWED_ALGORITHMS`` without RS256, or with ``none`` / HS*
+W006       ``SESSION_COOKIE_SECURE`` off outside DEBUG
+W007       ``CSRF_COOKIE_SECURE`` off outside DEBUG
+E008       ``SESSION_COOKIE_SAMESITE = "Strict"`` (the IdP's redirect back would lose the session)
+E009       ``tenant_sso.urls`` not included under the ``tenant_sso`` namespace (no callback URL)
+E010       ``TENANT_SSO_BASE_URL`` not an https origin (http only on a loopback host)
+E011       ``TENANT_SSO_ADAPTER`` cannot be imported or is not an ``SSOAdapter``
+E012       ``AuthenticationMiddleware`` missing (logout reads ``request.user``)
+E013       ``TENANT_SSO_HTTP_TIMEOUT`` not a positive number of seconds
+=========  ===============================================================================
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
 
 from .conf import app_settings
+from .oidc.metadata import is_secure_url
 
 BACKEND = "tenant_sso.backends.SSOBackend"
 
@@ -28,12 +51,14 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     for required, check_id in (
         ("django.contrib.sessions.middleware.SessionMiddleware", "tenant_sso.E002"),
         ("django.middleware.csrf.CsrfViewMiddleware", "tenant_sso.E003"),
+        ("django.contrib.auth.middleware.AuthenticationMiddleware", "tenant_sso.E012"),
     ):
         if required not in middleware:
             messages.append(
                 Error(
                     f"{required} is not in MIDDLEWARE.",
-                    hint="The login state lives in the session; logout is a CSRF-protected POST.",
+                    hint="The login state lives in the session; logout is a CSRF-protected POST "
+                    "that reads request.user.",
                     id=check_id,
                 )
             )
@@ -95,4 +120,82 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="tenant_sso.E008",
             )
         )
+    messages += _check_base_url() + _check_adapter() + _check_timeout()
     return messages
+
+
+def _check_base_url() -> list[CheckMessage]:
+    base = app_settings.BASE_URL
+    if not base:
+        return []
+    parts = urlsplit(base)
+    if is_secure_url(base) and not parts.path and not parts.query and not parts.fragment:
+        return []
+    return [
+        Error(
+            f"TENANT_SSO_BASE_URL {base!r} is not an https origin.",
+            hint="Give the public origin only, e.g. 'https://app.example.com' (http is allowed "
+            "for 127.0.0.1/localhost): redirect URIs are built from it and identity providers "
+            "refuse plain http.",
+            id="tenant_sso.E010",
+        )
+    ]
+
+
+def _check_adapter() -> list[CheckMessage]:
+    from .adapter import SSOAdapter
+
+    path = app_settings.ADAPTER
+    try:
+        adapter = import_string(path)
+    except ImportError as exc:
+        return [
+            Error(
+                f"TENANT_SSO_ADAPTER {path!r} cannot be imported ({exc}).",
+                hint="Give the dotted path of an SSOAdapter subclass.",
+                id="tenant_sso.E011",
+            )
+        ]
+    if not (isinstance(adapter, type) and issubclass(adapter, SSOAdapter)):
+        return [
+            Error(
+                f"TENANT_SSO_ADAPTER {path!r} is not a subclass of tenant_sso.adapter.SSOAdapter.",
+                hint="Subclass SSOAdapter and override only the hooks you need.",
+                id="tenant_sso.E011",
+            )
+        ]
+    return []
+
+
+def _check_timeout() -> list[CheckMessage]:
+    try:
+        timeout = app_settings.HTTP_TIMEOUT
+    except (TypeError, ValueError):
+        timeout = 0.0
+    if timeout > 0:
+        return []
+    return [
+        Error(
+            "TENANT_SSO_HTTP_TIMEOUT must be a positive number of seconds.",
+            hint="Every call to an identity provider is bounded by it (default 5).",
+            id="tenant_sso.E013",
+        )
+    ]
+
+
+@register(Tags.urls)
+def check_urls(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The callback must be reachable: redirect URIs are built with ``reverse("tenant_sso:callback")``."""
+    try:
+        reverse("tenant_sso:callback")
+    except NoReverseMatch:
+        return [
+            Error(
+                "The tenant_sso URLs are not included (reverse('tenant_sso:callback') fails).",
+                hint="Add path('api/oidc/cognito/', include('tenant_sso.urls')) to your URLconf "
+                "(the namespace 'tenant_sso' comes with it); register that callback URL on every "
+                "app client.",
+                id="tenant_sso.E009",
+            )
+        ]
+    return []
