@@ -47,13 +47,16 @@ def start_idp(app_urls: list[str], *, users: int = 0, port: int = 0) -> tuple[De
     return idp, idp.serve(port=port)
 
 
-def create_acme(env: dict[str, str], server: DevIdPServer) -> None:
-    """Organization ``acme`` (domain acme.test) and its Cognito connection, via the management command."""
+def create_acme(env: dict[str, str], server: DevIdPServer, *, domain: str | None = None) -> None:
+    """Organization ``acme`` (domain acme.test) and its Cognito connection, via the management command.
+
+    ``domain``: the hosted domain's URL when not the IdP's own (a proxy in front of it).
+    """
     servers.manage(
         {**env, "ACME_SECRET": "acme-secret"},
         "sso_connection", "create", "--org", "acme", "--org-name", "Acme Corp",
         "--email-domain", "acme.test", "--kind", "cognito", "--issuer", server.issuer,
-        "--cognito-domain", server.base_url, "--identity-provider", "AcmeOkta",
+        "--cognito-domain", domain or server.base_url, "--identity-provider", "AcmeOkta",
         "--client-id", "acme-client", "--client-secret-env", "ACME_SECRET",
         "--allowed-group", "engineering", "--allowed-group", "sso-admins",
         "--group-map", "engineering=Engineers", "--group-map", "sso-admins=Administrators",
