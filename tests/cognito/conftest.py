@@ -56,11 +56,18 @@ class CallLog:
         return [op for op in self.operations if not op.startswith(("Describe", "List"))]
 
 
+_SESSION: Any = None
+
+
 def make_client(endpoint: str, region: str = "us-east-1") -> Any:
+    """A cognito-idp client on ``endpoint``; one boto3 session for all (its model loading is cached)."""
+    global _SESSION
     import boto3
     from botocore.config import Config
 
-    return boto3.client(
+    if _SESSION is None:
+        _SESSION = boto3.session.Session()
+    return _SESSION.client(
         "cognito-idp", region_name=region, endpoint_url=endpoint,
         config=Config(retries={"total_max_attempts": 1}), **CREDENTIALS,
     )
@@ -79,12 +86,16 @@ def cognito(moto_endpoint: str, call_log: CallLog) -> Any:
     return client
 
 
-@pytest.fixture
-def make_pool(moto_endpoint: str) -> Any:
-    """``make_pool() -> pool id``: a new user pool with a domain (a unique prefix per pool).
+@pytest.fixture(scope="session")
+def pool_admin(moto_endpoint: str) -> Any:
+    """A client of its own for setting pools up, so that ``call_log`` holds only the calls under test."""
+    return make_client(moto_endpoint)
 
-    Made through a client of its own, so that ``call_log`` holds only the calls under test."""
-    admin = make_client(moto_endpoint)
+
+@pytest.fixture
+def make_pool(pool_admin: Any) -> Any:
+    """``make_pool() -> pool id``: a new user pool with a domain (a unique prefix per pool)."""
+    admin = pool_admin
 
     def make(name: str = "tenants") -> str:
         pool_id = admin.create_user_pool(PoolName=name)["UserPool"]["Id"]

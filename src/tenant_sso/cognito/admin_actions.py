@@ -1,0 +1,158 @@
+"""The admin action "Onboard to Cognito" for organizations: the same plan as ``sso_cognito onboard``.
+
+Register it on the Organization admin::
+
+    from .cognito.admin_actions import onboard_to_cognito
+
+    class OrganizationAdmin(admin.ModelAdmin):
+        actions = [onboard_to_cognito]
+
+The first click shows, per selected organization, the calls onboarding would make and their
+differences (the ``--dry-run`` plan); "Apply" runs them. An organization already in Cognito is
+re-synchronised from the database (email domains, claims, app client settings) keeping its upstream
+IdP as it is; one not yet onboarded needs the customer's IdP (issuer, client ID, client secret),
+which the page asks for when exactly one organization is selected. The client secret typed there
+goes to Cognito only; it is never shown back or stored by this app.
+
+A ModelAdmin may set ``cognito_provisioner_factory`` (a callable returning a
+:class:`~tenant_sso.cognito.provisioning.Provisioner`) to choose the boto3 client: tests point it
+at a local endpoint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template import engines
+
+from ..exceptions import SSOError
+from .plan import DEFAULT_SCOPES, Plan, TenantSpec, Upstream
+
+
+class UpstreamForm(forms.Form):
+    """The customer's identity provider, for an organization that is not in Cognito yet."""
+
+    user_pool_id = forms.CharField(
+        required=False, help_text="Empty: a pool of TENANT_SSO_COGNITO_POOLS with room (or the tenant's pool)."
+    )
+    issuer = forms.URLField(required=False, label="Upstream issuer", help_text="e.g. https://acme.okta.com")
+    upstream_client_id = forms.CharField(required=False, label="Upstream client ID")
+    upstream_client_secret = forms.CharField(
+        required=False, label="Upstream client secret", widget=forms.PasswordInput(render_value=False)
+    )
+    allowed_groups = forms.CharField(
+        required=False, help_text="Comma-separated; empty keeps the organization's current allowed groups."
+    )
+    groups_claim = forms.CharField(required=False, help_text="Upstream claim mapped to custom:groups [groups].")
+    roles_claim = forms.CharField(required=False, help_text="Upstream claim mapped to custom:roles [none].")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        given = [bool(data.get(k)) for k in ("issuer", "upstream_client_id", "upstream_client_secret")]
+        if any(given) and not all(given):
+            raise forms.ValidationError("Give the upstream issuer, client ID and client secret together.")
+        return data
+
+    def upstream(self) -> Upstream | None:
+        data = self.cleaned_data
+        if not data.get("issuer"):
+            return None
+        return Upstream(data["issuer"], data["upstream_client_id"], data["upstream_client_secret"], DEFAULT_SCOPES)
+
+
+_PAGE = """{% extends "admin/base_site.html" %}
+{% block content %}
+<p>Onboarding to Amazon Cognito. Review the calls below, then apply.</p>
+{% for row in rows %}
+  <h2>{{ row.org }}</h2>
+  {% if row.problem %}<p class="errornote">{{ row.problem }}</p>{% endif %}
+  {% if row.plan %}<pre>{{ row.plan }}</pre>{% endif %}
+{% endfor %}
+<form method="post">{% csrf_token %}
+  {% if form %}<fieldset class="module aligned"><h2>Customer identity provider (new tenants)</h2>
+    {{ form.as_p }}</fieldset>{% endif %}
+  {% for obj in queryset %}<input type="hidden" name="{{ checkbox }}" value="{{ obj.pk }}">{% endfor %}
+  <input type="hidden" name="action" value="onboard_to_cognito">
+  <input type="submit" name="preview" value="Preview">
+  <input type="submit" name="apply" value="Apply" class="default">
+</form>
+{% endblock %}
+"""
+
+
+def _provisioner(modeladmin: Any) -> Any:
+    factory = getattr(modeladmin, "cognito_provisioner_factory", None)
+    if factory is not None:
+        return factory()
+    from .provisioning import Provisioner
+
+    return Provisioner()
+
+
+def _spec(org: Any, form: UpstreamForm | None) -> TenantSpec:
+    if form is None or not form.is_valid():
+        return TenantSpec(org_slug=org.slug)
+    data = form.cleaned_data
+    groups = [g.strip() for g in (data.get("allowed_groups") or "").split(",") if g.strip()]
+    return TenantSpec(
+        org_slug=org.slug,
+        org_name=org.name,
+        upstream=form.upstream(),
+        user_pool_id=data.get("user_pool_id") or None,
+        allowed_groups=tuple(groups) if groups else None,
+        groups_claim=data.get("groups_claim") or None,
+        roles_claim=data.get("roles_claim") or None,
+    )
+
+
+@admin.action(description="Onboard to Cognito (preview, then apply)", permissions=["change"])
+def onboard_to_cognito(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any]) -> HttpResponse | None:
+    """Show the onboarding plan of the selected organizations; apply it on confirmation."""
+    organizations = list(queryset)
+    single = len(organizations) == 1
+    form = UpstreamForm(request.POST if ("apply" in request.POST or "preview" in request.POST) else None) if single else None
+    try:
+        provisioner = _provisioner(modeladmin)
+    except SSOError as exc:
+        modeladmin.message_user(request, f"[{exc.code}] {exc.message}", messages.ERROR)
+        return None
+    if "apply" in request.POST and (form is None or form.is_valid()):
+        for org in organizations:
+            try:
+                outcome = provisioner.onboard(_spec(org, form))
+            except SSOError as exc:
+                modeladmin.message_user(request, f"{org.slug}: [{exc.code}] {exc.message}", messages.ERROR)
+                continue
+            if outcome.status == "unchanged":
+                modeladmin.message_user(request, f"{org.slug}: no changes, already onboarded.", messages.INFO)
+            else:
+                steps = ", ".join(outcome.plan.actions)
+                modeladmin.message_user(request, f"{org.slug}: {outcome.status} ({steps}).", messages.SUCCESS)
+        return None
+
+    rows: list[dict[str, Any]] = []
+    for org in organizations:
+        try:
+            outcome = provisioner.onboard(_spec(org, form), dry_run=True)
+        except SSOError as exc:
+            rows.append({"org": org.slug, "problem": f"[{exc.code}] {exc.message}", "plan": ""})
+            continue
+        plan: Plan = outcome.plan
+        rows.append({"org": org.slug, "problem": "", "plan": "\n".join(plan.describe())})
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": "Onboard to Cognito",
+        "rows": rows,
+        "form": form if single else None,
+        "queryset": organizations,
+        "checkbox": helpers.ACTION_CHECKBOX_NAME,
+        "opts": modeladmin.model._meta,
+    }
+    if form is not None and form.is_bound and not form.is_valid():
+        context["form"] = form
+    return HttpResponse(engines["django"].from_string(_PAGE).render(context, request))

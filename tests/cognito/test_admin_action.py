@@ -1,0 +1,94 @@
+"""The admin action: preview the plan of the selected organizations, then apply it."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.contrib.messages import get_messages
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.core.management import call_command
+from django.test import RequestFactory
+
+from tenant_sso.cognito.admin_actions import onboard_to_cognito
+from tenant_sso.models import Connection, Organization
+
+from .conftest import onboard_args
+
+pytestmark = pytest.mark.django_db
+
+
+class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    actions = [onboard_to_cognito]
+
+
+def _admin(provisioner: Any) -> Any:
+    model_admin = OrganizationAdmin(Organization, admin.site)
+    model_admin.cognito_provisioner_factory = lambda: provisioner  # type: ignore[attr-defined]
+    return model_admin
+
+
+def _request(data: dict[str, Any]) -> Any:
+    request = RequestFactory().post("/admin/tenant_sso/organization/", data)
+    SessionMiddleware(lambda r: None).process_request(request)
+    request._messages = FallbackStorage(request)
+    request.user = User.objects.filter(username="root").first() or User.objects.create_superuser(
+        "root", "root@example.test", "pw"
+    )
+    return request
+
+
+def test_preview_shows_the_plan_and_apply_onboards_a_new_tenant(
+    provisioner: Any, cognito: Any, pool: str, settings: Any
+) -> None:
+    settings.TENANT_SSO_COGNITO_POOLS = [{"user_pool_id": pool}]
+    org = Organization.objects.create(slug="acme", name="Acme")
+    org.domains.create(domain="acme.test")
+    queryset = Organization.objects.filter(pk=org.pk)
+    fields = {"issuer": "https://acme.okta.test", "upstream_client_id": "okta-client",
+              "upstream_client_secret": "okta-secret-typed", "allowed_groups": "engineering, sso-admins"}
+
+    page = onboard_to_cognito(_admin(provisioner), _request({"action": "onboard_to_cognito"}), queryset)
+    assert page is not None
+    assert "[cognito_upstream_required]" in page.content.decode()  # first click: the form asks for the IdP
+
+    page = onboard_to_cognito(_admin(provisioner), _request({**fields, "preview": "1"}), queryset)
+    html = page.content.decode()
+    assert "create_identity_provider acme" in html and "create_user_pool_client tenant-sso-acme" in html
+    assert "okta-secret-typed" not in html
+    assert not Connection.objects.exists()
+
+    request = _request({**fields, "apply": "1"})
+    assert onboard_to_cognito(_admin(provisioner), request, queryset) is None
+    assert [str(m) for m in get_messages(request)] == [
+        "acme: created (add_custom_attributes, create_identity_provider, create_user_pool_client, store_connection)."
+    ]
+    connection = Connection.objects.get(organization=org, enabled=True)
+    assert connection.allowed_groups == ["engineering", "sso-admins"]
+    idp = cognito.describe_identity_provider(UserPoolId=pool, ProviderName="acme")["IdentityProvider"]
+    assert idp["IdpIdentifiers"] == ["acme.test"]
+
+
+def test_apply_resyncs_onboarded_tenants_from_the_database(
+    provisioner: Any, cognito: Any, pool: str, upstream_secret: str
+) -> None:
+    call_command("sso_cognito", *onboard_args(pool), provisioner=provisioner, stdout=StringIO())
+    call_command("sso_cognito", *onboard_args(pool, org="globex"), provisioner=provisioner, stdout=StringIO())
+    acme = Organization.objects.get(slug="acme")
+    acme.domains.create(domain="acme.example")  # added in the admin since onboarding
+    queryset = Organization.objects.filter(slug__in=["acme", "globex"])
+
+    request = _request({"apply": "1"})
+    onboard_to_cognito(_admin(provisioner), request, queryset)
+
+    assert sorted(str(m) for m in get_messages(request)) == [
+        "acme: updated (update_identity_provider).",
+        "globex: no changes, already onboarded.",
+    ]
+    idp = cognito.describe_identity_provider(UserPoolId=pool, ProviderName="acme")["IdentityProvider"]
+    assert sorted(idp["IdpIdentifiers"]) == ["acme.example", "acme.test"]
+    assert idp["ProviderDetails"]["oidc_issuer"] == "https://acme.okta.test"  # upstream kept
