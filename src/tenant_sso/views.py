@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
+from django.utils.log import log_response
 from django.views.decorators.http import require_GET, require_POST
 
 from . import audit, flows, signals
@@ -31,6 +32,11 @@ def sso_response(view: View) -> View:
         response["Cache-Control"] = "no-store"
         response["Pragma"] = "no-cache"
         response["Referrer-Policy"] = "no-referrer"
+        if response.status_code >= 400:
+            # Django logs 4xx/5xx on django.request with the request attached, and handlers such
+            # as AdminEmailHandler render its full URL: the callback's code and state. Log the
+            # same line without the request (the audit event has the details).
+            log_response("%s: %s", response.reason_phrase, request.path, response=response, request=None)
         return response
 
     return wrapper

@@ -108,7 +108,7 @@ class StubServer:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
+                self.body = self.rfile.read(length)  # type: ignore[attr-defined]
                 answer(self)
 
             def log_message(self, format: str, *args: Any) -> None:
