@@ -30,8 +30,8 @@ POOL = "us-east-1_Interop1"
 IDP_NAME = "UmbrellaEntra"
 
 
-def _cognito_user(upstream_sub: str, email: str, groups: str) -> dict[str, Any]:
-    return {
+def _cognito_user(upstream_sub: str, email: str, groups: str | None) -> dict[str, Any]:
+    user = {
         "token_use": "id",
         "cognito:username": f"{IDP_NAME}_{upstream_sub}",
         "identities": [{"userId": upstream_sub, "providerName": IDP_NAME, "providerType": "OIDC",
@@ -40,18 +40,23 @@ def _cognito_user(upstream_sub: str, email: str, groups: str) -> dict[str, Any]:
         "email": email,
         "email_verified": "true",  # Cognito sends strings
     }
+    if groups is None:
+        del user["custom:groups"]  # the IdP sent no groups
+    return user
 
 
 OKTA_USERS: dict[str, dict[str, Any]] = {
     "00u-alice": {"email": "alice@initech.test", "email_verified": True, "given_name": "Alice",
                   "family_name": "Anders", "groups": ["engineering", "sso-admins"]},
     "00u-bob": {"email": "bob@initech.test", "email_verified": True, "groups": ["sales"]},
+    "00u-carol": {"email": "carol@initech.test", "email_verified": True},
 }
 COGNITO_USERS: dict[str, dict[str, Any]] = {
     "6f1c9a52-0000-4000-8000-00000000a11c": _cognito_user(
         "entra-alice", "alice@umbrella.test", "[engineering, sso-admins]"),
     "6f1c9a52-0000-4000-8000-000000000b0b": _cognito_user(
         "entra-bob", "bob@umbrella.test", "[sales]"),
+    "6f1c9a52-0000-4000-8000-0000000ca201": _cognito_user("entra-carol", "carol@umbrella.test", None),
 }
 
 
@@ -63,6 +68,7 @@ class Tenant:
     op: OP
     allowed: str  # the sub of a user in an allowed group
     refused: str  # the sub of a user in no allowed group
+    groupless: str  # the sub of a user whose token carries no groups claim
 
     @property
     def kind(self) -> str:
@@ -119,9 +125,10 @@ def interop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Interop]:
         app.start()
         started.append(app)
         yield Interop(app=app, okta=okta, cognito=cognito, tenants={
-            "oidc": Tenant("initech", okta, allowed="00u-alice", refused="00u-bob"),
+            "oidc": Tenant("initech", okta, allowed="00u-alice", refused="00u-bob", groupless="00u-carol"),
             "cognito": Tenant("umbrella", cognito, allowed="6f1c9a52-0000-4000-8000-00000000a11c",
-                              refused="6f1c9a52-0000-4000-8000-000000000b0b"),
+                              refused="6f1c9a52-0000-4000-8000-000000000b0b",
+                              groupless="6f1c9a52-0000-4000-8000-0000000ca201"),
         })
     finally:
         for process in reversed(started):

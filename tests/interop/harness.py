@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -211,6 +212,21 @@ class App:
         if result.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args[:2])} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
+
+    def update_connection(self, org: str, **fields: Any) -> None:
+        """Set fields the ``sso_connection`` command has no option for (admin-only today).
+
+        Written straight into the app's SQLite file (a ``manage.py shell`` costs seconds on a busy
+        machine); the running server reads connections from the database at every request.
+        """
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with sqlite3.connect(self.workdir / "db.sqlite3") as db:
+            changed = db.execute(
+                f"UPDATE tenant_sso_connection SET {assignments} WHERE enabled = 1 AND organization_id = "
+                "(SELECT id FROM tenant_sso_organization WHERE slug = ?)",
+                [*fields.values(), org],
+            ).rowcount
+        assert changed == 1, f"no enabled connection for {org}"
 
     def start(self) -> None:
         with self.log.open("ab") as out:

@@ -92,12 +92,31 @@ def test_a_second_login_passes_silently_while_the_provider_session_lives(
     assert me(agent, interop).status_code == 200
 
 
-def test_a_user_in_no_allowed_group_is_refused(agent: Browser, interop: Interop, tenant: Tenant) -> None:
-    page, _ = login(agent, interop, tenant, tenant.refused)
+@pytest.mark.parametrize(("who", "code"), [("refused", "not_in_allowed_group"), ("groupless", "groups_missing")])
+def test_a_user_in_no_allowed_group_is_refused(
+    agent: Browser, interop: Interop, tenant: Tenant, who: str, code: str
+) -> None:
+    page, _ = login(agent, interop, tenant, getattr(tenant, who))
 
     assert page.status_code == 403
-    assert "not_in_allowed_group" in page.text
+    assert code in page.text
     assert me(agent, interop).status_code == 401
+
+
+def test_userinfo_when_enabled_is_called_and_agrees_on_sub(agent: Browser, interop: Interop, tenant: Tenant) -> None:
+    def userinfo_calls() -> int:
+        return sum(n for path, n in tenant.op.stats().items() if path.lower().endswith(("/me", "/userinfo")))
+
+    before = userinfo_calls()
+    interop.app.update_connection(tenant.org, use_userinfo=True)
+    try:
+        page, _ = login(agent, interop, tenant, tenant.allowed)
+    finally:
+        interop.app.update_connection(tenant.org, use_userinfo=False)
+
+    assert page.status_code == 200, page.text[:500]
+    assert me(agent, interop).json()["idp_groups"] == ["engineering", "sso-admins"]
+    assert userinfo_calls() == before + 1
 
 
 def test_logout_ends_the_app_and_the_provider_sessions(agent: Browser, interop: Interop, tenant: Tenant) -> None:
@@ -130,10 +149,7 @@ def test_cognito_logout_can_end_the_upstream_idp_session_too(agent: Browser, int
     """The Okta-like provider plays the customer's upstream IdP behind the Cognito-shaped one."""
     okta, cognito = interop.tenants["oidc"], interop.tenants["cognito"]
     end_session = httpx.get(f"{okta.op.issuer}/.well-known/openid-configuration").json()["end_session_endpoint"]
-    interop.app.manage("shell", "-c", (
-        "from tenant_sso.models import Connection; "
-        f"Connection.objects.filter(organization__slug='umbrella').update(upstream_logout_url='{end_session}?client_id=initech-app')"
-    ))
+    interop.app.update_connection("umbrella", upstream_logout_url=f"{end_session}?client_id=initech-app")
     try:
         login(agent, interop, okta, okta.allowed)  # a session at the upstream IdP
         login(agent, interop, cognito, cognito.allowed)
@@ -148,10 +164,7 @@ def test_cognito_logout_can_end_the_upstream_idp_session_too(agent: Browser, int
         _, prompts = login(agent, interop, okta, okta.allowed)
         assert prompts[:1] == ["login"]  # the upstream session is over too
     finally:
-        interop.app.manage("shell", "-c", (
-            "from tenant_sso.models import Connection; "
-            "Connection.objects.filter(organization__slug='umbrella').update(upstream_logout_url='')"
-        ))
+        interop.app.update_connection("umbrella", upstream_logout_url="")
 
 
 def test_key_rotation_is_picked_up_with_one_jwks_refetch(agent: Browser, interop: Interop, tenant: Tenant) -> None:
