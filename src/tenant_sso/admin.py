@@ -18,14 +18,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -161,7 +161,7 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     actions = [onboard_to_cognito]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
-        return (
+        queryset: QuerySet[Organization] = (
             super()
             .get_queryset(request)
             .prefetch_related("domains", "connections")
@@ -169,6 +169,7 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 last_success=Max("login_events__created_at", filter=Q(login_events__outcome=LoginEvent.Outcome.SUCCESS))
             )
         )
+        return queryset
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
@@ -245,7 +246,10 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 sso_try_url=reverse("admin:tenant_sso_connection_try_login", args=[connection.pk]),
                 sso_activity=connection_activity(connection),
                 sso_diagnostics=(
-                    {"at": entry["at"], "results": [diagnostics.CheckResult.from_dict(r) for r in entry["results"]]}
+                    {
+                        "at": datetime.fromisoformat(entry["at"]),
+                        "results": [diagnostics.CheckResult.from_dict(r) for r in entry["results"]],
+                    }
                     if entry
                     else None
                 ),
@@ -256,9 +260,9 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         """The connection a button acts on: POST only, change permission required."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        connection = self.get_object(request, object_id)
+        connection: Connection | None = self.get_object(request, object_id)
         if connection is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            raise Http404("No such connection.")
         if not self.has_change_permission(request, connection):
             raise PermissionDenied
         return connection
@@ -330,7 +334,7 @@ class FederatedIdentityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class LoginEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """The audit log: read-only; rows are written by :mod:`tenant_sso.audit` only."""
 
-    list_display = ("created_at", "organization", "outcome_label", "reason", "email", "subject", "ip_address")
+    list_display = ("created_at", "organization", "outcome_label", "reason", "who", "ip_address")
     list_filter = ("outcome", "reason", "organization", ("created_at", admin.DateFieldListFilter))
     list_select_related = ("organization",)
     search_fields = ("email", "subject", "reason", "ip_address", "organization__slug", "organization__name")
@@ -354,6 +358,10 @@ class LoginEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description="Outcome", ordering="outcome")
     def outcome_label(self, obj: LoginEvent) -> str:
         return format_html('<span class="sso-outcome sso-outcome-{}">{}</span>', obj.outcome, obj.get_outcome_display())
+
+    @admin.display(description="Email / subject", ordering="email")
+    def who(self, obj: LoginEvent) -> str:
+        return obj.email or obj.subject or "-"
 
     @admin.display(description="Detail")
     def detail_pretty(self, obj: LoginEvent) -> str:

@@ -47,6 +47,12 @@ from .oidc.metadata import Cache, ProviderMetadata, cognito_metadata, discover, 
 
 #: Bytes of an error page read to find an OAuth error code in it (Cognito's pages name it).
 ERROR_PAGE_BYTES = 8192
+JWKS = "Signing keys (JWKS)"
+TOKEN = "Token endpoint (client ID and secret)"
+REDIRECT = "Redirect URI (callback)"
+SIGNOUT = "Sign-out URL"
+#: OAuth errors looked for in an error page, most specific first.
+KNOWN_ERRORS = ("redirect_mismatch", "invalid_client", "unauthorized_client", "invalid_request", "invalid_scope")
 #: ``ProviderError`` codes that mean the host itself could not be reached.
 _UNREACHABLE = ("_unreachable", "_timeout")
 
@@ -148,7 +154,10 @@ def check_metadata(
     if not allowed & set(metadata.id_token_signing_alg_values_supported):
         algs = ", ".join(metadata.id_token_signing_alg_values_supported)
         return (
-            _failed(name, f"The provider signs ID tokens with {algs}; tenant_sso accepts {', '.join(sorted(allowed))}."),
+            _failed(
+                name,
+                f"The provider signs ID tokens with {algs}; tenant_sso accepts {', '.join(sorted(allowed))}.",
+            ),
             metadata,
             True,
         )
@@ -160,7 +169,9 @@ def check_metadata(
     )
 
 
-def _check_cognito_pool(connection: Connection, http: ProviderHTTP) -> tuple[CheckResult, ProviderMetadata | None, bool]:
+def _check_cognito_pool(
+    connection: Connection, http: ProviderHTTP
+) -> tuple[CheckResult, ProviderMetadata | None, bool]:
     # The endpoints a Cognito login uses are built from the domain, never from discovery
     # (cognito-facts.md): discovery only proves that the pool exists and names our issuer.
     name = "User pool"
@@ -197,11 +208,12 @@ def _check_cognito_pool(connection: Connection, http: ProviderHTTP) -> tuple[Che
                 True,
             )
         return _failed(name, f"{explain(error)}."), metadata, True
-    return _passed(name, f"The pool exists and its issuer matches. Endpoints on {metadata.token_endpoint.rsplit('/oauth2/', 1)[0]}."), metadata, True
+    domain = metadata.token_endpoint.rsplit("/oauth2/", 1)[0]
+    return _passed(name, f"The pool exists and its issuer matches. Endpoints on {domain}."), metadata, True
 
 
 def check_jwks(metadata: ProviderMetadata, http: ProviderHTTP) -> CheckResult:
-    name = "Signing keys (JWKS)"
+    name = JWKS
     try:
         document = http.get_json(metadata.jwks_uri, what="jwks")
     except SSOError as error:
@@ -227,7 +239,7 @@ def check_token_endpoint(
     connection: Connection, metadata: ProviderMetadata, http: ProviderHTTP, redirect_uri: str
 ) -> tuple[CheckResult, bool]:
     """(result, whether the token endpoint's host answered at all)."""
-    name = "Token endpoint (client ID and secret)"
+    name = TOKEN
     credentials = providers.credentials_for(connection, metadata)
     try:
         exchange_code(
@@ -263,7 +275,7 @@ def check_token_endpoint(
         return _failed(name, f"Unexpected answer from {metadata.token_endpoint}: {error.detail}."), True
     except SSOError as error:
         return _failed(name, f"{explain(error)}."), True
-    return _failed(name, "The token endpoint accepted a made-up code: it is not a trustworthy provider."), True
+    return _failed(name, "The token endpoint accepted a made-up code: do not trust this provider."), True
 
 
 def _error_in(response: httpx.Response) -> str:
@@ -278,7 +290,7 @@ def _error_in(response: httpx.Response) -> str:
         if len(body) >= ERROR_PAGE_BYTES:
             break
     text = body[:ERROR_PAGE_BYTES].decode("utf-8", "replace")
-    for known in ("redirect_mismatch", "invalid_client", "unauthorized_client", "invalid_request", "invalid_scope"):
+    for known in KNOWN_ERRORS:
         if known in text:
             return known
     return ""
@@ -290,15 +302,27 @@ def _probe(http: ProviderHTTP, url: str) -> tuple[int, str, str]:
         return response.status_code, response.headers.get("location", ""), _error_in(response)
 
 
-def check_redirect_uri(connection: Connection, metadata: ProviderMetadata, http: ProviderHTTP, redirect_uri: str) -> CheckResult:
-    name = "Redirect URI (callback)"
+def check_redirect_uri(
+    connection: Connection,
+    metadata: ProviderMetadata | None,
+    http: ProviderHTTP,
+    redirect_uri: str,
+    *,
+    unavailable: str = "",
+) -> CheckResult:
+    """Shape first (reported even when the provider cannot be asked), then registration."""
+    name = REDIRECT
     if not is_secure_url(redirect_uri):
         return _failed(
             name,
             f"{redirect_uri} is not https: identity providers refuse it. Behind a proxy, set "
             "TENANT_SSO_BASE_URL (or SECURE_PROXY_SSL_HEADER).",
         )
-    extra = {"identity_provider": connection.identity_provider} if connection.is_cognito and connection.identity_provider else {}
+    if metadata is None or unavailable:
+        return _skipped(name, unavailable or "no provider metadata")
+    extra: dict[str, str] = {}
+    if connection.is_cognito and connection.identity_provider:
+        extra["identity_provider"] = connection.identity_provider
     url = authorization_url(
         metadata,
         client_id=connection.client_id,
@@ -318,22 +342,36 @@ def check_redirect_uri(connection: Connection, metadata: ProviderMetadata, http:
     except httpx.HTTPError as exc:
         return _failed(name, f"Could not reach {metadata.authorization_endpoint} ({type(exc).__name__}).")
     if error == "redirect_mismatch" or (status >= 400 and not error):
-        return _failed(name, f"The provider refused {redirect_uri} (HTTP {status}{', ' + error if error else ''}): add it exactly to {register}.")
+        answer = f"HTTP {status}, {error}" if error else f"HTTP {status}"
+        return _failed(name, f"The provider refused {redirect_uri} ({answer}): add it exactly to {register}.")
     if error:
         where = "sent back to the callback" if location.startswith(redirect_uri) else f"HTTP {status}"
-        return _failed(name, f"The authorization request was refused with {error} ({where}). Check the client ID, "
-                       "the allowed scopes (openid) and the identity provider name.")
+        return _failed(
+            name,
+            f"The authorization request was refused with {error} ({where}). Check the client ID, "
+            "the allowed scopes (openid) and the identity provider name.",
+        )
     if status in (301, 302, 303, 307, 308) or status == 200:
         return _passed(name, f"{redirect_uri} is accepted by the authorization endpoint (HTTP {status}).")
     return _failed(name, f"Unexpected HTTP {status} from {metadata.authorization_endpoint}.")
 
 
-def check_signout_url(connection: Connection, metadata: ProviderMetadata | None, http: ProviderHTTP, logout_uri: str) -> CheckResult:
-    name = "Sign-out URL"
+def check_signout_url(
+    connection: Connection,
+    metadata: ProviderMetadata | None,
+    http: ProviderHTTP,
+    logout_uri: str,
+    *,
+    unavailable: str = "",
+) -> CheckResult:
+    """Shape first; for Cognito, registration (plain OIDC providers are asked only at a real logout)."""
+    name = SIGNOUT
     if not is_secure_url(logout_uri):
         return _failed(name, f"{logout_uri} is not https (http is only allowed on 127.0.0.1/localhost).")
+    if connection.is_cognito and (metadata is None or unavailable):
+        return _skipped(name, unavailable or "no provider metadata")
     if not connection.is_cognito or metadata is None:
-        return _passed(name, f"{logout_uri} has a valid shape (its registration is checked only at a real logout).")
+        return _passed(name, f"{logout_uri} has a valid shape (registration is checked only at a real logout).")
     url = cognito_logout_url(metadata, client_id=connection.client_id, logout_uri=logout_uri)
     try:
         status, location, error = _probe(http, url)
@@ -360,39 +398,30 @@ def check_connection(
     """Run every check against the provider, in login order; never raises for a provider's fault."""
     http = http or providers.http()
     cache = cache or providers.cache()
-    results = [check_secret(connection)]
-    secret_ok = results[0].ok
-    pool_result, metadata, issuer_answered = check_metadata(connection, http, cache)
-    results.append(pool_result)
+    secret = check_secret(connection)
+    pool, metadata, issuer_answered = check_metadata(connection, http, cache)
+    results = [secret, pool]
     if metadata is None:
         why = "the provider's metadata could not be read"
-        results += [
-            _skipped("Signing keys (JWKS)", why),
-            _skipped("Token endpoint (client ID and secret)", why),
-            _skipped("Redirect URI (callback)", why),
-        ]
-        results.append(check_signout_url(connection, None, http, logout_uri) if not is_secure_url(logout_uri)
-                       else _skipped("Sign-out URL", why))
+        results.append(_skipped(JWKS, why))
+        results.append(_skipped(TOKEN, why))
+        results.append(check_redirect_uri(connection, None, http, redirect_uri, unavailable=why))
+        results.append(check_signout_url(connection, None, http, logout_uri, unavailable=why))
         return results
-    if issuer_answered or not connection.is_cognito:
+    if issuer_answered:
         results.append(check_jwks(metadata, http))
     else:
-        results.append(_skipped("Signing keys (JWKS)", "the issuer's host did not answer"))
+        results.append(_skipped(JWKS, "the issuer's host did not answer"))
     domain_answered = True
-    if secret_ok:
+    if secret.ok:
         token, domain_answered = check_token_endpoint(connection, metadata, http, redirect_uri)
     else:
-        token = _skipped("Token endpoint (client ID and secret)", "no usable client secret")
+        token = _skipped(TOKEN, "no usable client secret")
     results.append(token)
-    if not domain_answered:
-        why = "the token endpoint's host did not answer"
-        results.append(_skipped("Redirect URI (callback)", why) if is_secure_url(redirect_uri)
-                       else check_redirect_uri(connection, metadata, http, redirect_uri))
-        results.append(_skipped("Sign-out URL", why) if is_secure_url(logout_uri)
-                       else check_signout_url(connection, None, http, logout_uri))
-        return results
-    results.append(check_redirect_uri(connection, metadata, http, redirect_uri))
-    results.append(check_signout_url(connection, metadata, http, logout_uri))
+    # Authorize and logout live on the token endpoint's host: do not wait for it twice more.
+    why = "" if domain_answered else "the token endpoint's host did not answer"
+    results.append(check_redirect_uri(connection, metadata, http, redirect_uri, unavailable=why))
+    results.append(check_signout_url(connection, metadata, http, logout_uri, unavailable=why))
     return results
 
 

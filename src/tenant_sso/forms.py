@@ -58,7 +58,8 @@ class LinesWidget(forms.Textarea):
     def format_value(self, value: Any) -> str | None:
         if isinstance(value, list):
             return "\n".join(str(v) for v in value)
-        return super().format_value(value)
+        formatted = super().format_value(value)
+        return None if formatted is None else str(formatted)
 
 
 class MappingWidget(LinesWidget):
@@ -149,7 +150,9 @@ class SecretInput(forms.PasswordInput):
     template_name = "admin/tenant_sso/widgets/secret_input.html"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs={"autocomplete": "new-password", **(attrs or {})}, render_value=False)
+        super().__init__(
+            attrs={"autocomplete": "new-password", "class": "vTextField", **(attrs or {})}, render_value=False
+        )
         self.is_set = False
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
@@ -168,6 +171,7 @@ class ConnectionForm(forms.ModelForm):  # type: ignore[type-arg]
     )
     issuer = forms.CharField(
         max_length=500,
+        widget=forms.TextInput(attrs={"class": "vURLField"}),
         help_text="Cognito: the pool issuer https://cognito-idp.{region}.amazonaws.com/{poolId}, or just "
         "the pool ID (User pools > your pool > Overview, e.g. eu-west-1_AbC123xyz). OIDC: the "
         "provider's issuer, e.g. https://acme.okta.com or https://login.microsoftonline.com/{tenant}/v2.0.",
