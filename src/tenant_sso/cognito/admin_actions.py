@@ -52,7 +52,7 @@ class UpstreamForm(forms.Form):
     roles_claim = forms.CharField(required=False, help_text="Upstream claim mapped to custom:roles [none].")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         given = [bool(data.get(k)) for k in ("issuer", "upstream_client_id", "upstream_client_secret")]
         if any(given) and not all(given):
             raise forms.ValidationError("Give the upstream issuer, client ID and client secret together.")

@@ -490,6 +490,8 @@ def plan_onboarding(
             have_value = list(have_value)
         if key in ("client_id", "client_secret") and value is None:
             db_changes.append(Change(key, have_value, "(from the new app client)", secret=key == "client_secret"))
+        elif stored is None and value in ("", []):
+            continue  # a new connection: empty fields are not news
         elif have_value != value:
             db_changes.append(Change(key, have_value, value, secret=key == "client_secret"))
     if not desired_connection["allowed_groups"]:

@@ -67,8 +67,8 @@ class CognitoError(ProviderError):
 
 def _boto3() -> Any:
     try:
-        import boto3
-    except ImportError as exc:  # pragma: no cover - the test environment has boto3
+        import boto3  # type: ignore[import-untyped]
+    except ImportError as exc:
         raise ConfigurationError("boto3_missing", "pip install tenant-sso[cognito]") from exc
     return boto3
 
@@ -76,7 +76,7 @@ def _boto3() -> Any:
 def default_client_factory(region: str) -> Any:
     """A real ``cognito-idp`` client, with botocore's own retries off (:mod:`.throttle` retries)."""
     boto3 = _boto3()
-    from botocore.config import Config
+    from botocore.config import Config  # type: ignore[import-untyped]
 
     config = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
     return boto3.client("cognito-idp", region_name=region, config=config)
@@ -199,7 +199,9 @@ def translate_error(exc: BaseException, operation: str, params: dict[str, Any]) 
     aws_message = ""
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
-        aws_message = str(response.get("Error", {}).get("Message", ""))[:300]
+        aws_message = " ".join(str(response.get("Error", {}).get("Message", "")).split())[:300]
+        if aws_message.startswith("<"):  # an HTML error page (a proxy, a test double): not worth printing
+            aws_message = "an HTML error page instead of an AWS error"
     pool = params.get("UserPoolId", "")
     if code in ("AccessDeniedException", "NotAuthorizedException", "UnrecognizedClientException",
                 "InvalidClientTokenId", "ExpiredTokenException"):
@@ -311,7 +313,7 @@ class Provisioner:
             names: set[str] = set()
             token: str | None = None
             while True:
-                extra = {"NextToken": token} if token else {}
+                extra: dict[str, Any] = {"NextToken": token} if token else {}
                 page = self.api.call(
                     pool.region, "list_identity_providers", UserPoolId=pool.user_pool_id, MaxResults=_PAGE, **extra
                 )
@@ -328,7 +330,7 @@ class Provisioner:
             clients: dict[str, list[str]] = {}
             token: str | None = None
             while True:
-                extra = {"NextToken": token} if token else {}
+                extra: dict[str, Any] = {"NextToken": token} if token else {}
                 page = self.api.call(
                     pool.region, "list_user_pool_clients", UserPoolId=pool.user_pool_id, MaxResults=_PAGE, **extra
                 )

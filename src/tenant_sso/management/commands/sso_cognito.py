@@ -94,7 +94,7 @@ class Command(BaseCommand):
         status.add_argument("--check", action="store_true", help="Exit non-zero when a tenant drifted.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.provisioner = options.get("provisioner")
+        self.provisioner: Any = options.get("provisioner")
         try:
             if self.provisioner is None:
                 from ...cognito.provisioning import Provisioner
