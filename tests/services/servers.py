@@ -221,7 +221,7 @@ class GunicornApp:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60) -> GunicornApp:
-        output = open(self.log, "ab") if self.log else subprocess.DEVNULL  # noqa: SIM115
+        output = open(self.log, "ab") if self.log else subprocess.DEVNULL
         self.process = subprocess.Popen(
             [str(VENV_BIN / "gunicorn"), "-c", str(EXAMPLE / "gunicorn.conf.py"), self.wsgi],
             env=self.env, cwd=EXAMPLE, stdout=output, stderr=output, start_new_session=True,

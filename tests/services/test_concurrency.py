@@ -14,7 +14,14 @@ import pytest
 import redis
 
 from tests.services.barrier import BARRIER_KEY, SIZE_KEY
-from tests.services.helpers import AppBrowser, create_acme, services_env, sign_in_at_idp, start_idp, start_login
+from tests.services.helpers import (
+    AppBrowser,
+    create_acme,
+    services_env,
+    sign_in_at_idp,
+    start_idp,
+    start_login,
+)
 from tests.services.servers import free_port
 
 pytestmark = pytest.mark.services

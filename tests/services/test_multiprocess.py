@@ -36,7 +36,7 @@ def test_login_started_on_one_process_finishes_on_another(
 
     port_a = free_port()
     base_a = f"http://127.0.0.1:{port_a}"
-    idp, idp_server = start_idp([base_a])
+    _idp, idp_server = start_idp([base_a])
     try:
         # Both processes publish the same redirect URI, as behind one load balancer.
         env = services_env(database_url, redis_url, SESSION_ENGINE=session_engine, TENANT_SSO_BASE_URL=base_a)
@@ -71,7 +71,7 @@ def test_callback_without_the_session_is_refused_cleanly(
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    idp, idp_server = start_idp([base])
+    _idp, idp_server = start_idp([base])
     try:
         env = services_env(database_url, redis_url, SESSION_ENGINE="django.contrib.sessions.backends.cache")
         create_acme(env, idp_server)
