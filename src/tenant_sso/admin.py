@@ -138,9 +138,10 @@ class ConnectionInline(admin.StackedInline):  # type: ignore[type-arg]
         )
 
 
-@admin.action(description="Onboard to Cognito (create the IdP and the app client)", permissions=["change"])
+@admin.action(description="Onboard to Cognito (preview, then apply)", permissions=["change"])
 def onboard_to_cognito(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Organization]) -> Any:
-    """Delegates to ``tenant_sso.cognito.admin_actions`` (boto3 imported only there, lazily)."""
+    """Delegates to ``tenant_sso.cognito.admin_actions``, imported only when used (it needs boto3
+    only when applied, and the admin must load without the ``[cognito]`` extra)."""
     module = importlib.import_module(ONBOARD_MODULE)
     return module.onboard_to_cognito(modeladmin, request, queryset)
 

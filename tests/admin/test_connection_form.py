@@ -168,3 +168,8 @@ def test_organization_list_shows_domains_connection_and_last_login(admin_client:
     html = admin_client.get("/admin/tenant_sso/organization/").content.decode()
     assert "acme.test" in html and "globex.test" in html
     assert "AWS, enabled" in html and "never" in html
+
+
+def test_organizations_offer_the_cognito_onboarding_action(admin_client: Any, tenants: Any) -> None:
+    html = admin_client.get("/admin/tenant_sso/organization/").content.decode()
+    assert '<option value="onboard_to_cognito">Onboard to Cognito (preview, then apply)</option>' in html
