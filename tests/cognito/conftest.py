@@ -159,3 +159,24 @@ def onboard_args(pool_id: str | None, *extra: str, org: str = "acme") -> list[st
 
 def new_id() -> str:
     return uuid.uuid4().hex[:8]
+
+
+class AwsErrors:
+    """A botocore ``before-call`` handler answering the first ``times`` calls with an AWS error
+    (``code``), as Cognito would, then letting calls through to moto. Register it with
+    ``client.meta.events.register("before-call.cognito-idp.<Operation>", handler)``."""
+
+    def __init__(self, code: str, times: int = 1, message: str = "", status: int = 400) -> None:
+        self.code, self.remaining, self.message, self.status = code, times, message or code, status
+        self.answered = 0
+
+    def __call__(self, **kwargs: Any) -> Any:
+        from botocore.awsrequest import AWSResponse
+
+        if self.remaining <= 0:
+            return None
+        self.remaining -= 1
+        self.answered += 1
+        error = {"Error": {"Code": self.code, "Message": self.message},
+                 "ResponseMetadata": {"HTTPStatusCode": self.status}}
+        return AWSResponse("https://cognito-idp.us-east-1.amazonaws.com/", self.status, {}, None), error

@@ -7,44 +7,30 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from botocore.awsrequest import AWSResponse
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tenant_sso.cognito.throttle import RateLimiter, RetryPolicy, ThrottledOut
 from tenant_sso.models import Connection
 
-from .conftest import onboard_args
+from .conftest import AwsErrors, onboard_args
 
 
-class Throttle:
-    """A botocore ``before-call`` handler: answers the first ``times`` calls with
-    TooManyRequestsException, as Cognito does past its quota, then lets calls through."""
-
-    def __init__(self, times: int) -> None:
-        self.remaining = times
-        self.answered = 0
-
-    def __call__(self, **kwargs: Any) -> Any:
-        if self.remaining <= 0:
-            return None
-        self.remaining -= 1
-        self.answered += 1
-        error = {"Error": {"Code": "TooManyRequestsException", "Message": "Rate exceeded"},
-                 "ResponseMetadata": {"HTTPStatusCode": 400}}
-        return AWSResponse("https://cognito-idp.us-east-1.amazonaws.com/", 400, {}, None), error
+def throttle(times: int) -> AwsErrors:
+    """TooManyRequestsException for the first ``times`` calls, as Cognito answers past its quota."""
+    return AwsErrors("TooManyRequestsException", times, "Rate exceeded")
 
 
 @pytest.mark.django_db
 def test_a_throttled_call_succeeds_on_retry(
     provisioner: Any, cognito: Any, call_log: Any, sleeps: list[float], pool: str, upstream_secret: str
 ) -> None:
-    throttle = Throttle(times=2)
-    cognito.meta.events.register("before-call.cognito-idp.CreateIdentityProvider", throttle)
+    throttled = throttle(times=2)
+    cognito.meta.events.register("before-call.cognito-idp.CreateIdentityProvider", throttled)
 
     call_command("sso_cognito", *onboard_args(pool), provisioner=provisioner, stdout=StringIO())
 
-    assert throttle.answered == 2
+    assert throttled.answered == 2
     assert call_log.operations.count("CreateIdentityProvider") == 3
     assert len(sleeps) == 2
     # Full jitter: each wait lies in [0, base * 2**(attempt-1)].
@@ -56,7 +42,7 @@ def test_a_throttled_call_succeeds_on_retry(
 def test_throttling_that_never_ends_is_a_clear_error(
     provisioner: Any, cognito: Any, sleeps: list[float], pool: str, upstream_secret: str
 ) -> None:
-    cognito.meta.events.register("before-call.cognito-idp.DescribeUserPool", Throttle(times=100))
+    cognito.meta.events.register("before-call.cognito-idp.DescribeUserPool", throttle(times=100))
 
     with pytest.raises(CommandError, match=r"^\[cognito_throttled\] Cognito still throttled describe_user_pool "
                                            r"after 4 attempts"):

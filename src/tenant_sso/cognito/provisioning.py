@@ -421,13 +421,22 @@ class Provisioner:
     def _branding(self, pool: PoolRef, client: dict[str, Any] | None) -> tuple[bool, str | None]:
         if not self.managed_login_branding or client is None:
             return False, None
-        found = self.api.call(
-            pool.region,
-            "describe_managed_login_branding_by_client",
-            missing_ok=True,
-            UserPoolId=pool.user_pool_id,
-            ClientId=client["ClientId"],
-        )
+        try:
+            found = self.api.call(
+                pool.region,
+                "describe_managed_login_branding_by_client",
+                missing_ok=True,
+                UserPoolId=pool.user_pool_id,
+                ClientId=client["ClientId"],
+            )
+        except CognitoError as exc:
+            if exc.code in ("cognito_access_denied", "cognito_throttled"):
+                raise
+            raise CognitoError(
+                "cognito_managed_login_failed",
+                f"Reading the managed login branding of app client {client['ClientId']} failed ({exc.code}: "
+                f"{exc.message}).",
+            ) from exc
         branding = (found or {}).get("ManagedLoginBranding") or {}
         return True, branding.get("ManagedLoginBrandingId")
 
