@@ -56,3 +56,15 @@ def test_a_run_that_failed_half_way_is_finished_by_the_next(
     assert "Created acme" in out.getvalue()
     assert call_log.writes() == ["CreateUserPoolClient"]  # only what was missing
     assert Connection.objects.get(organization__slug="acme").identity_provider == "acme"
+
+
+def test_an_aws_message_echoing_the_upstream_secret_is_redacted(
+    provisioner: Any, cognito: Any, pool: str, upstream_secret: str
+) -> None:
+    echo = "1 validation error: Value '{client_secret=okta-secret-1}' at 'providerDetails' failed to satisfy constraint"
+    cognito.meta.events.register("before-call.cognito-idp.CreateIdentityProvider",
+                                 AwsErrors("InvalidParameterException", 1, echo))
+    with pytest.raises(CommandError) as caught:
+        call_command("sso_cognito", *onboard_args(pool), provisioner=provisioner, stdout=StringIO())
+    assert "okta-secret-1" not in str(caught.value)
+    assert "{client_secret=(secret)}" in str(caught.value)

@@ -202,6 +202,10 @@ def translate_error(exc: BaseException, operation: str, params: dict[str, Any]) 
         aws_message = " ".join(str(response.get("Error", {}).get("Message", "")).split())[:300]
         if aws_message.startswith("<"):  # an HTML error page (a proxy, a test double): not worth printing
             aws_message = "an HTML error page instead of an AWS error"
+        # AWS validation messages may echo the offending value: never let a secret through.
+        secret = (params.get("ProviderDetails") or {}).get("client_secret")
+        if secret:
+            aws_message = aws_message.replace(str(secret), "(secret)")
     pool = params.get("UserPoolId", "")
     if code in ("AccessDeniedException", "NotAuthorizedException", "UnrecognizedClientException",
                 "InvalidClientTokenId", "ExpiredTokenException"):
