@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit, urluns
 
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
+from django.core.validators import slug_re
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -59,13 +60,17 @@ def find_connection(*, org: str | None = None, email: str | None = None) -> Conn
     """The enabled connection of an organization, by slug or by the email's domain."""
     queryset = Connection.objects.select_related("organization")
     if org:
+        # Not a slug, not a lookup: PostgreSQL refuses strings with NUL (a 500), and nothing else
+        # can match anyway.
+        if not slug_re.match(org):
+            raise ConfigurationError("unknown_organization", status=404, detail="org is not a slug")
         connection = queryset.filter(organization__slug=org[:100], enabled=True).first()
         if connection is None:
             raise ConfigurationError("unknown_organization", status=404, detail=f"org {org[:100]!r}")
         return connection
     if email:
         email = email.strip()
-        if "@" not in email or len(email) > 254:
+        if "@" not in email or len(email) > 254 or any(ord(c) < 32 or ord(c) == 127 for c in email):
             raise RequestError("email_invalid", "Please enter your work email address.")
         domain = normalize_domain(email.rsplit("@", 1)[1])
         entry = OrganizationDomain.objects.filter(domain=domain).only("organization_id").first()

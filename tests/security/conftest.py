@@ -21,6 +21,7 @@ from tests.sso import LOGIN, path_of
 
 ME = "/api/me/"
 
+
 @pytest.fixture
 def pool(idp: Any) -> Any:
     """The running :class:`~tenant_sso.devidp.DevIdP` behind the ``idp`` server handle."""
@@ -117,7 +118,9 @@ class StubServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def stop(self) -> None:
@@ -148,7 +151,9 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def reply(status: int, body: bytes, content_type: str = "application/json", delay: float = 0.0) -> Callable[[BaseHTTPRequestHandler], None]:
+def reply(
+    status: int, body: bytes, content_type: str = "application/json", delay: float = 0.0
+) -> Callable[[BaseHTTPRequestHandler], None]:
     def answer(handler: BaseHTTPRequestHandler) -> None:
         if delay:
             time.sleep(delay)
@@ -165,8 +170,8 @@ def reply(status: int, body: bytes, content_type: str = "application/json", dela
 
 
 def _shared_tenants_work() -> bool:
-    from tests.sso import LOGGED_OUT
     from tenant_sso.oidc.metadata import is_secure_url
+    from tests.sso import LOGGED_OUT
 
     return is_secure_url(LOGGED_OUT)
 
@@ -179,16 +184,30 @@ if not _shared_tenants_work():  # pragma: no cover - until tests/conftest.py's L
         from tests.conftest import GLOBEX_ADMINS, GLOBEX_ENGINEERS
 
         common = {"kind": "cognito", "issuer": idp.issuer, "cognito_domain": idp.base_url}
-        acme, _ = upsert_connection(ConnectionSpec(
-            org_slug="acme", org_name="Acme Corp", identity_provider="AcmeOkta", client_id="acme-client",
-            client_secret="acme-secret", email_domains=["acme.test"],
-            allowed_groups=["engineering", "sso-admins"],
-            group_mapping={"engineering": "Engineers", "sso-admins": "Administrators"}, **common,
-        ))
-        globex, _ = upsert_connection(ConnectionSpec(
-            org_slug="globex", org_name="Globex", identity_provider="GlobexEntra", client_id="globex-client",
-            client_secret="globex-secret", email_domains=["globex.test"],
-            allowed_groups=[GLOBEX_ENGINEERS, GLOBEX_ADMINS],
-            group_mapping={GLOBEX_ENGINEERS: "Engineers", GLOBEX_ADMINS: "Administrators"}, **common,
-        ))
+        acme, _ = upsert_connection(
+            ConnectionSpec(
+                org_slug="acme",
+                org_name="Acme Corp",
+                identity_provider="AcmeOkta",
+                client_id="acme-client",
+                client_secret="acme-secret",
+                email_domains=["acme.test"],
+                allowed_groups=["engineering", "sso-admins"],
+                group_mapping={"engineering": "Engineers", "sso-admins": "Administrators"},
+                **common,
+            )
+        )
+        globex, _ = upsert_connection(
+            ConnectionSpec(
+                org_slug="globex",
+                org_name="Globex",
+                identity_provider="GlobexEntra",
+                client_id="globex-client",
+                client_secret="globex-secret",
+                email_domains=["globex.test"],
+                allowed_groups=[GLOBEX_ENGINEERS, GLOBEX_ADMINS],
+                group_mapping={GLOBEX_ENGINEERS: "Engineers", GLOBEX_ADMINS: "Administrators"},
+                **common,
+            )
+        )
         return {"acme": acme, "globex": globex}

@@ -15,7 +15,6 @@ from tenant_sso.flows import ATTEMPTS_KEY
 from tenant_sso.models import Connection, LoginEvent
 from tests.security.conftest import (
     ME,
-    StubServer,
     assert_refused,
     closed_port_url,
     idp_answer,
@@ -108,7 +107,9 @@ def test_iss_response_parameter_of_another_issuer_is_refused(client: Any, tenant
     assert_refused(client, client.get(f"{answer}&iss={evil}"), 400, "issuer_mismatch")
 
 
-def test_iss_response_parameter_of_the_right_issuer_passes(client: Any, tenants: Any, pool: Any, idp: Any) -> None:
+def test_iss_response_parameter_of_the_right_issuer_passes(
+    client: Any, tenants: Any, pool: Any, idp: Any
+) -> None:
     answer = idp_answer(pool, start(client), "alice@acme.test")
     assert client.get(f"{answer}&iss={quote(idp.issuer, safe='')}").status_code == 302
 
@@ -117,7 +118,9 @@ def test_iss_response_parameter_of_the_right_issuer_passes(client: Any, tenants:
     ("error", "status"),
     [("access_denied", 403), ("server_error", 502), ("invalid_request", 502), ("<script>", 502)],
 )
-def test_error_answer_from_the_idp_is_shown(client: Any, tenants: Any, pool: Any, error: str, status: int) -> None:
+def test_error_answer_from_the_idp_is_shown(
+    client: Any, tenants: Any, pool: Any, error: str, status: int
+) -> None:
     state = state_of(start(client))
     response = callback(client, state=state, error=error, error_description="[AcmeOkta] Error - 500 <b>x</b>")
     assert_refused(client, response, status, "idp_error")
@@ -214,8 +217,9 @@ GARBAGE = [
     pytest.param(200, b"<html><body>Bad gateway</body></html>", "text/html", "invalid", id="html"),
     pytest.param(502, b"<html>Bad gateway</html>", "text/html", "invalid", id="html-502"),
     pytest.param(200, b"[1, 2, 3]", "application/json", "invalid", id="json-list"),
-    pytest.param(200, b'{"a": ' + b"[" * 100000 + b"]" * 100000 + b"}", "application/json", "invalid",
-                 id="deep-json"),
+    pytest.param(
+        200, b'{"a": ' + b"[" * 100000 + b"]" * 100000 + b"}", "application/json", "invalid", id="deep-json"
+    ),
     pytest.param(200, b'{"pad": "' + b"x" * 600_000 + b'"}', "application/json", "too_large", id="huge"),
     pytest.param(200, b"\xff\xfe\x00garbage", "application/json", "invalid", id="binary"),
 ]
@@ -232,7 +236,14 @@ def test_token_endpoint_garbage_is_a_clean_error(
 
 @pytest.mark.parametrize(("status", "body", "content_type", "suffix"), GARBAGE)
 def test_jwks_garbage_is_a_clean_error(
-    client: Any, tenants: Any, pool: Any, stub_server: Any, status: int, body: bytes, content_type: str, suffix: str
+    client: Any,
+    tenants: Any,
+    pool: Any,
+    stub_server: Any,
+    status: int,
+    body: bytes,
+    content_type: str,
+    suffix: str,
 ) -> None:
     _point(tenants["acme"], issuer=stub_server(reply(status, body, content_type)).base_url + "/pool")
     assert_refused(client, login(client, pool), 502, f"jwks_{suffix}")
@@ -262,7 +273,9 @@ def test_jwks_without_usable_keys_is_refused(
         b'{"id_token": "a.b.c", "token_type": "MAC"}',
     ],
 )
-def test_token_endpoint_odd_json_is_refused(client: Any, tenants: Any, stub_server: Any, document: bytes) -> None:
+def test_token_endpoint_odd_json_is_refused(
+    client: Any, tenants: Any, stub_server: Any, document: bytes
+) -> None:
     _point(tenants["acme"], cognito_domain=stub_server(reply(200, document)).base_url)
     state = state_of(start(client))
     response = callback(client, state=state, code="abc")
@@ -274,15 +287,31 @@ def test_token_endpoint_odd_json_is_refused(client: Any, tenants: Any, stub_serv
 
 # -- where the user lands ----------------------------------------------------------------------
 OFFSITE = [
-    "//evil.example", "https://evil.example/", "http:evil.example", "\\\\evil.example", "/\\evil.example",
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "/%2F%2Fevil.example", "%2F%2Fevil.example",
-    "/%5Cevil.example", "/%5C%5Cevil.example", "/\t/evil.example", "/%09/evil.example", " //evil.example",
-    "https:/\\evil.example", "//evil.example@testserver", "data:text/html,<script>", "/" + "a" * 3000,
+    "//evil.example",
+    "https://evil.example/",
+    "http:evil.example",
+    "\\\\evil.example",
+    "/\\evil.example",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "/%2F%2Fevil.example",
+    "%2F%2Fevil.example",
+    "/%5Cevil.example",
+    "/%5C%5Cevil.example",
+    "/\t/evil.example",
+    "/%09/evil.example",
+    " //evil.example",
+    "https:/\\evil.example",
+    "//evil.example@testserver",
+    "data:text/html,<script>",
+    "/" + "a" * 3000,
 ]
 
 
 @pytest.mark.parametrize("next_url", OFFSITE)
-def test_next_that_leaves_the_site_ends_on_the_default_page(client: Any, tenants: Any, pool: Any, next_url: str) -> None:
+def test_next_that_leaves_the_site_ends_on_the_default_page(
+    client: Any, tenants: Any, pool: Any, next_url: str
+) -> None:
     response = login(client, pool, next=next_url)
     assert response.status_code == 302
     assert response["Location"] == "/"
@@ -307,7 +336,9 @@ def test_oversized_login_query_is_refused(client: Any, tenants: Any) -> None:
 
 
 @pytest.mark.parametrize("param", ["state", "code", "iss", "error", "error_description"])
-def test_long_single_parameters_under_the_limit_are_clean_errors(client: Any, tenants: Any, pool: Any, param: str) -> None:
+def test_long_single_parameters_under_the_limit_are_clean_errors(
+    client: Any, tenants: Any, pool: Any, param: str
+) -> None:
     state = state_of(start(client))
     params = {"state": state, "code": "abc", param: "\u00e9" * 1300}
     response = callback(client, **params)

@@ -49,14 +49,21 @@ def _example_settings(monkeypatch: pytest.MonkeyPatch, debug: str) -> dict[str, 
     return runpy.run_path(str(SETTINGS))
 
 
-def test_example_settings_outside_debug_make_cookies_secure_and_http_only(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_example_settings_outside_debug_make_cookies_secure_and_http_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     values = _example_settings(monkeypatch, "0")
     assert values["DEBUG"] is False
     assert values["SESSION_COOKIE_SECURE"] is True
     assert values["CSRF_COOKIE_SECURE"] is True
     assert values["SESSION_COOKIE_HTTPONLY"] is True
     assert values["SESSION_COOKIE_SAMESITE"] == "Lax"
-    names = ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE")
+    names = (
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "SESSION_COOKIE_SAMESITE",
+    )
     with override_settings(DEBUG=False, **{name: values[name] for name in names}):
         ids = {message.id for message in run_checks(include_deployment_checks=False)}
     assert not ids & {"tenant_sso.W006", "tenant_sso.W007", "tenant_sso.E008"}

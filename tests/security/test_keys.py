@@ -17,7 +17,9 @@ def kid_of_session_token(client: Any) -> str:
     return str(jws.extract_compact(token.encode()).headers()["kid"])
 
 
-def test_key_rotation_is_picked_up_with_one_fetch(client: Any, tenants: Any, pool: Any, idp_requests: Any) -> None:
+def test_key_rotation_is_picked_up_with_one_fetch(
+    client: Any, tenants: Any, pool: Any, idp_requests: Any
+) -> None:
     first_kid = pool.keys.current.kid
     assert login(client, pool).status_code == 302
     assert kid_of_session_token(client) == first_kid

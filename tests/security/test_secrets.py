@@ -33,7 +33,9 @@ def rotate(*args: str) -> str:
 
 
 # -- sso_rotate_secrets -------------------------------------------------------------------------
-def test_rotation_moves_every_secret_to_the_newest_key_and_logins_go_on(client: Any, tenants: Any, pool: Any) -> None:
+def test_rotation_moves_every_secret_to_the_newest_key_and_logins_go_on(
+    client: Any, tenants: Any, pool: Any
+) -> None:
     Connection.objects.filter(pk=tenants["globex"].pk).update(enabled=False)  # disabled ones too
     before = dict(Connection.objects.values_list("pk", "client_secret_encrypted"))
     with override_settings(TENANT_SSO_ENCRYPTION_KEYS=[NEW_KEY, OLD_KEY]):

@@ -37,8 +37,15 @@ def test_acme_idp_asserting_a_globex_email_never_reaches_the_globex_user(tenants
     assert login(carol_browser, pool, "carol@globex.test", org="globex").status_code == 302
     carol = session_user(carol_browser)
     # acme's IdP (its admin, or a user who may edit their own email) asserts carol's address.
-    pool.add_user("AcmeOkta", {"sub": "00u-mallory", "email": "carol@globex.test", "email_verified": True,
-                               "groups": ["engineering"]})
+    pool.add_user(
+        "AcmeOkta",
+        {
+            "sub": "00u-mallory",
+            "email": "carol@globex.test",
+            "email_verified": True,
+            "groups": ["engineering"],
+        },
+    )
     Connection.objects.filter(pk=tenants["acme"].pk).update(link_by_email=True)  # the worst case
 
     mallory = Client()
@@ -93,8 +100,10 @@ def test_email_linking_needs_opt_in_verified_email_and_an_org_domain(
     existing = User.objects.create(username="existing", email=email)
     Connection.objects.filter(pk=tenants["acme"].pk).update(link_by_email=link_by_email)
     # Same upstream sub as alice: the IdP now asserts this email (update_user cannot change email).
-    pool.add_user("AcmeOkta", {"sub": "00u-alice", "email": email, "email_verified": verified,
-                               "groups": ["engineering"]})
+    pool.add_user(
+        "AcmeOkta",
+        {"sub": "00u-alice", "email": email, "email_verified": verified, "groups": ["engineering"]},
+    )
     assert login(client, pool, email, org="acme").status_code == 302
     user = session_user(client)
     assert (user.pk == existing.pk) is linked
@@ -113,7 +122,9 @@ def test_email_verified_as_the_string_false_does_not_link(client: Any, tenants: 
 def test_email_linking_never_takes_over_privileged_or_foreign_accounts(
     client: Any, tenants: Any, pool: Any, kind: str
 ) -> None:
-    existing = User.objects.create(username="existing", email="alice@acme.test", is_superuser=kind == "superuser")
+    existing = User.objects.create(
+        username="existing", email="alice@acme.test", is_superuser=kind == "superuser"
+    )
     if kind == "identity-elsewhere":
         FederatedIdentity.objects.create(user=existing, connection=tenants["globex"], issuer="x", subject="y")
     if kind == "two-accounts":
@@ -131,14 +142,18 @@ def test_disabled_connection_admits_nobody(client: Any, tenants: Any) -> None:
     assert_refused(client, client.get(LOGIN, {"email": "alice@acme.test"}), 404, "unknown_domain")
 
 
-def test_login_started_before_the_connection_was_disabled_is_refused(client: Any, tenants: Any, pool: Any) -> None:
+def test_login_started_before_the_connection_was_disabled_is_refused(
+    client: Any, tenants: Any, pool: Any
+) -> None:
     answer = idp_answer(pool, start(client), "alice@acme.test")
     Connection.objects.filter(pk=tenants["acme"].pk).update(enabled=False)
     assert_refused(client, client.get(answer), 400, "connection_disabled")
     assert not FederatedIdentity.objects.exists()
 
 
-def test_login_started_before_the_connection_was_deleted_is_refused(client: Any, tenants: Any, pool: Any) -> None:
+def test_login_started_before_the_connection_was_deleted_is_refused(
+    client: Any, tenants: Any, pool: Any
+) -> None:
     answer = idp_answer(pool, start(client), "alice@acme.test")
     Connection.objects.filter(pk=tenants["acme"].pk).delete()
     assert_refused(client, client.get(answer), 400, "connection_disabled")
@@ -168,10 +183,18 @@ def identities(claims: dict[str, Any]) -> list[dict[str, Any]]:
     ("mutate", "status", "code"),
     [
         pytest.param(lambda c: {**c, "aud": "acme-client"}, 401, "audience_mismatch", id="token-for-acme"),
-        pytest.param(lambda c: {**c, "identities": [{**identities(c)[0], "providerName": "AcmeOkta"}]},
-                     403, "identity_provider_mismatch", id="user-of-acme-idp"),
-        pytest.param(lambda c: {k: v for k, v in c.items() if k != "identities"},
-                     403, "identity_provider_mismatch", id="no-identities"),
+        pytest.param(
+            lambda c: {**c, "identities": [{**identities(c)[0], "providerName": "AcmeOkta"}]},
+            403,
+            "identity_provider_mismatch",
+            id="user-of-acme-idp",
+        ),
+        pytest.param(
+            lambda c: {k: v for k, v in c.items() if k != "identities"},
+            403,
+            "identity_provider_mismatch",
+            id="no-identities",
+        ),
     ],
 )
 def test_globex_login_refuses_a_token_meant_for_acme(

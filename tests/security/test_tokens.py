@@ -38,7 +38,9 @@ def raw_sign(pool: Any, header: dict[str, Any], claims: Any) -> str:
 
     payload = claims if isinstance(claims, bytes) else json.dumps(claims).encode()
     signing_input = f"{b64(header)}.{b64(payload)}"
-    signature = pool.keys.current.private_key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    signature = pool.keys.current.private_key.sign(
+        signing_input.encode(), padding.PKCS1v15(), hashes.SHA256()
+    )
     return f"{signing_input}.{b64(signature)}"
 
 
@@ -48,10 +50,15 @@ def now() -> int:
 
 # -- claims the IdP signs with its real key --------------------------------------------------
 CLAIM_ATTACKS = [
-    pytest.param(lambda c: {**c, "iss": "https://cognito-pool.us-east-1.amazonaws.com/us-east-1_Evil"},
-                 "issuer_mismatch", id="wrong-iss"),
+    pytest.param(
+        lambda c: {**c, "iss": "https://cognito-pool.us-east-1.amazonaws.com/us-east-1_Evil"},
+        "issuer_mismatch",
+        id="wrong-iss",
+    ),
     pytest.param(lambda c: {**c, "aud": "globex-client"}, "audience_mismatch", id="wrong-aud"),
-    pytest.param(lambda c: {**c, "aud": [c["aud"], "globex-client"]}, "azp_mismatch", id="several-aud-no-azp"),
+    pytest.param(
+        lambda c: {**c, "aud": [c["aud"], "globex-client"]}, "azp_mismatch", id="several-aud-no-azp"
+    ),
     pytest.param(lambda c: {**c, "aud": [c["aud"], "x"], "azp": "x"}, "azp_mismatch", id="azp-other-client"),
     pytest.param(lambda c: {**c, "exp": now() - 3600, "iat": now() - 3700}, "token_expired", id="expired"),
     pytest.param(lambda c: {k: v for k, v in c.items() if k != "iat"}, "iat_missing", id="iat-missing"),
@@ -69,7 +76,9 @@ CLAIM_ATTACKS = [
 
 
 @pytest.mark.parametrize(("mutate", "code"), CLAIM_ATTACKS)
-def test_validly_signed_token_with_bad_claims_is_refused(client: Any, tenants: Any, pool: Any, mutate: Any, code: str) -> None:
+def test_validly_signed_token_with_bad_claims_is_refused(
+    client: Any, tenants: Any, pool: Any, mutate: Any, code: str
+) -> None:
     forge(pool, lambda header, claims, sign: sign(header, mutate(claims)))
     assert_refused(client, login(client, pool), 401, code)
 
@@ -105,11 +114,17 @@ def test_tampered_payload_is_refused(client: Any, tenants: Any, pool: Any) -> No
     assert_refused(client, login(client, pool), 401, "bad_signature")
 
 
-def test_token_signed_by_another_key_under_the_real_kid_is_refused(client: Any, tenants: Any, pool: Any) -> None:
+def test_token_signed_by_another_key_under_the_real_kid_is_refused(
+    client: Any, tenants: Any, pool: Any
+) -> None:
     from tests.keys import rsa_key
 
-    forge(pool, lambda header, claims, sign: jws.serialize_compact(
-        header, json.dumps(claims).encode(), rsa_key("attacker"), algorithms=["RS256"]))
+    forge(
+        pool,
+        lambda header, claims, sign: jws.serialize_compact(
+            header, json.dumps(claims).encode(), rsa_key("attacker"), algorithms=["RS256"]
+        ),
+    )
     assert_refused(client, login(client, pool), 401, "bad_signature")
 
 
@@ -127,14 +142,20 @@ def test_hs256_signed_with_the_public_key_is_refused(client: Any, tenants: Any, 
 
 
 @pytest.mark.parametrize("alg", ["RS384", "RS512"])
-def test_rsa_algorithm_outside_the_allow_list_is_refused(client: Any, tenants: Any, pool: Any, alg: str) -> None:
+def test_rsa_algorithm_outside_the_allow_list_is_refused(
+    client: Any, tenants: Any, pool: Any, alg: str
+) -> None:
     """Signed by the IdP's real key, but with an algorithm the deployment does not allow."""
     from joserfc.jwk import RSAKey
 
     data = {k: v for k, v in pool.keys.current.as_dict(private=True).items() if k != "alg"}
     key = RSAKey.import_key(data)
-    forge(pool, lambda header, claims, sign: jws.serialize_compact(
-        {**header, "alg": alg}, json.dumps(claims).encode(), key, algorithms=[alg]))
+    forge(
+        pool,
+        lambda header, claims, sign: jws.serialize_compact(
+            {**header, "alg": alg}, json.dumps(claims).encode(), key, algorithms=[alg]
+        ),
+    )
     assert_refused(client, login(client, pool), 401, "alg_not_allowed")
 
 
@@ -163,14 +184,18 @@ def _without_kid(pool: Any) -> Any:
     return make
 
 
-def test_token_without_kid_is_accepted_when_the_jwks_holds_exactly_one_key(client: Any, tenants: Any, pool: Any) -> None:
+def test_token_without_kid_is_accepted_when_the_jwks_holds_exactly_one_key(
+    client: Any, tenants: Any, pool: Any
+) -> None:
     assert len(pool.jwks()["keys"]) == 1
     forge(pool, _without_kid(pool))
     assert login(client, pool).status_code == 302
     assert client.get(ME).status_code == 200
 
 
-def test_token_without_kid_is_refused_when_the_jwks_holds_several_keys(client: Any, tenants: Any, pool: Any) -> None:
+def test_token_without_kid_is_refused_when_the_jwks_holds_several_keys(
+    client: Any, tenants: Any, pool: Any
+) -> None:
     pool.rotate_keys()
     forge(pool, _without_kid(pool))
     assert_refused(client, login(client, pool), 401, "kid_missing")
@@ -189,15 +214,23 @@ def test_kid_that_is_not_a_string_is_refused(client: Any, tenants: Any, pool: An
         pytest.param(lambda h, c, s: "not-a-jwt", "malformed_token", id="garbage"),
         pytest.param(lambda h, c, s: s(h, c).rsplit(".", 1)[0], "malformed_token", id="two-segments"),
         pytest.param(lambda h, c, s: s(h, c)[:-20], "bad_signature", id="truncated-signature"),
-        pytest.param(lambda h, c, s: s(h, c)[: len(s(h, c)) // 2], "malformed_token", id="truncated-in-payload"),
+        pytest.param(
+            lambda h, c, s: s(h, c)[: len(s(h, c)) // 2], "malformed_token", id="truncated-in-payload"
+        ),
         pytest.param(lambda h, c, s: s(h, c) + ".x.y", "token_encrypted", id="five-segments"),
         pytest.param(lambda h, c, s: "%.%.%", "malformed_token", id="not-base64url"),
-        pytest.param(lambda h, c, s: f"{b64(b'[1]')}.{b64(c)}.sig", "malformed_token", id="header-not-object"),
-        pytest.param(lambda h, c, s: f"{b64({'kid': h['kid']})}.{b64(c)}.sig", "malformed_token", id="no-alg"),
+        pytest.param(
+            lambda h, c, s: f"{b64(b'[1]')}.{b64(c)}.sig", "malformed_token", id="header-not-object"
+        ),
+        pytest.param(
+            lambda h, c, s: f"{b64({'kid': h['kid']})}.{b64(c)}.sig", "malformed_token", id="no-alg"
+        ),
         pytest.param(lambda h, c, s: s(h, {**c, "pad": "x" * 20000}), "token_too_large", id="huge-token"),
     ],
 )
-def test_malformed_truncated_and_huge_tokens_are_refused(client: Any, tenants: Any, pool: Any, make: Any, code: str) -> None:
+def test_malformed_truncated_and_huge_tokens_are_refused(
+    client: Any, tenants: Any, pool: Any, make: Any, code: str
+) -> None:
     forge(pool, make)
     assert_refused(client, login(client, pool), 401, code)
 

@@ -56,7 +56,9 @@ class Command(BaseCommand):
                 "SECRET_KEY (check tenant_sso.W002)."
             )
         connections = list(
-            Connection.objects.select_related("organization").exclude(client_secret_encrypted="").order_by("pk")
+            Connection.objects.select_related("organization")
+            .exclude(client_secret_encrypted="")
+            .order_by("pk")
         )
         empty = Connection.objects.filter(client_secret_encrypted="").count()
         unreadable: list[str] = []
