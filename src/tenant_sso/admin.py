@@ -37,6 +37,7 @@ from .models import Connection, FederatedIdentity, LoginEvent, Organization, Org
 
 #: Session key holding the last "Test connection" results of a connection (no secrets in them).
 DIAGNOSTICS_SESSION_KEY = "tenant_sso.admin.diagnostics"
+DIAGNOSTICS_KEPT = 10
 #: The Cognito onboarding action, provided by ``tenant_sso.cognito.admin_actions`` when installed.
 ONBOARD_MODULE = "tenant_sso.cognito.admin_actions"
 REFUSALS_WINDOW = timedelta(hours=24)
@@ -282,6 +283,9 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             logout_uri=diagnostics.signout_url(connection, lambda p: flows.absolute(request, p)),
         )
         stored = dict(request.session.get(DIAGNOSTICS_SESSION_KEY, {}))
+        stored.pop(str(connection.pk), None)
+        while len(stored) >= DIAGNOSTICS_KEPT:  # the session stays small: oldest results go first
+            stored.pop(next(iter(stored)))
         stored[str(connection.pk)] = {
             "at": timezone.now().isoformat(timespec="seconds"),
             "results": [r.as_dict() for r in results],

@@ -241,3 +241,10 @@ def test_try_login_with_an_unreachable_provider_shows_a_message(admin_client: An
     response = admin_client.post(try_url(acme), follow=True)
     assert response.status_code == 200
     assert "The test login could not start" in response.content.decode()
+
+
+def test_results_belong_to_their_connection(admin_client: Any, loopback_app: Connection, tenants: Any) -> None:
+    run_test_connection(admin_client, loopback_app)
+    globex_page = admin_client.get(change_url(tenants["globex"])).content.decode()
+    assert 'id="sso-diagnostics"' not in globex_page
+    assert checks_on_page(admin_client.get(change_url(loopback_app)).content.decode())  # still shown for acme
