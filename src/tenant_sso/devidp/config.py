@@ -376,19 +376,16 @@ class DevIdPConfig:
         """Read a ``.json`` or ``.toml`` file (chosen by extension) and parse it."""
         path = Path(path)
         suffix = path.suffix.lower()
+        if suffix not in (".json", ".toml"):
+            raise DevIdPConfigError(
+                f"config file {path}: unsupported extension {suffix!r} (use .json or .toml)"
+            )
         try:
             raw = path.read_bytes()
         except OSError as exc:
             raise DevIdPConfigError(f"cannot read config file {path}: {exc}") from exc
         try:
-            if suffix == ".toml":
-                data: Any = tomllib.loads(raw.decode("utf-8"))
-            elif suffix == ".json":
-                data = json.loads(raw)
-            else:
-                raise DevIdPConfigError(
-                    f"config file {path}: unsupported extension {suffix!r} (use .json or .toml)"
-                )
+            data: Any = tomllib.loads(raw.decode("utf-8")) if suffix == ".toml" else json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError, TOMLDecodeError
             raise DevIdPConfigError(f"config file {path} is not valid {suffix[1:]}: {exc}") from exc
         return cls.from_dict(data)

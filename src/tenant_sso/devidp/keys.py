@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import KeySet, RSAKey
 
 from .exceptions import DevIdPKeyFileError
 
@@ -128,6 +128,16 @@ class KeyStore:
         header = {"kid": key.kid, "alg": ALGORITHM, **header}
         # Cognito's token headers carry only kid and alg (no "typ").
         return jwt.encode(header, claims, key, algorithms=[str(header["alg"])], default_type=None)
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """Verify a token signed by one of our keys (RS256 only) and return its claims.
+
+        Raises a :class:`joserfc.errors.JoseError` (or ``ValueError``) when it does not verify.
+        Only the signature is checked here: callers check ``exp``, ``iss`` and ``token_use``.
+        """
+        with self._lock:
+            key_set = KeySet(list(self._keys))
+        return dict(jwt.decode(token, key_set, algorithms=[ALGORITHM]).claims)
 
 
 def _public_jwk(key: RSAKey) -> dict[str, Any]:

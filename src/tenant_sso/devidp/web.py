@@ -51,11 +51,16 @@ class Request:
 
 @dataclass
 class Response:
-    """One HTTP response: status, headers (a list: Set-Cookie may repeat) and body."""
+    """One HTTP response: status, headers (a list: Set-Cookie may repeat) and body.
+
+    ``context`` carries values for in-process callers (e.g. the id of a pending login); it is
+    never sent.
+    """
 
     status: int
     body: bytes = b""
     headers: list[tuple[str, str]] = field(default_factory=list)
+    context: dict[str, str] = field(default_factory=dict)
 
     def header(self, name: str) -> str | None:
         """The first value of a header, case-insensitively."""
@@ -107,18 +112,14 @@ def add_query(url: str, params: Mapping[str, str | None]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
-def json_response(status: int, data: Any, headers: list[tuple[str, str]] | None = None) -> Response:
+def json_response(
+    status: int, data: Any, headers: list[tuple[str, str]] | None = None, *, no_store: bool = True
+) -> Response:
     """A JSON response; token-ish answers must not be cached (RFC 6749 5.1)."""
     body = json.dumps(data, separators=(",", ":")).encode("utf-8")
+    cache = [("Cache-Control", "no-store"), ("Pragma", "no-cache")] if no_store else []
     return Response(
-        status,
-        body,
-        [
-            ("Content-Type", "application/json;charset=UTF-8"),
-            ("Cache-Control", "no-store"),
-            ("Pragma", "no-cache"),
-            *(headers or []),
-        ],
+        status, body, [("Content-Type", "application/json;charset=UTF-8"), *cache, *(headers or [])]
     )
 
 
