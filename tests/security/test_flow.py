@@ -345,3 +345,10 @@ def test_long_single_parameters_under_the_limit_are_clean_errors(
     assert response.status_code in (400, 403, 502)
     assert reason(response)
     assert client.get(ME).status_code == 401
+
+
+def test_wrong_client_secret_is_a_clean_error(client: Any, tenants: Any, pool: Any) -> None:
+    connection = tenants["acme"]
+    connection.set_client_secret("not-the-secret")
+    connection.save()
+    assert_refused(client, login(client, pool), 502, "token_exchange_failed")

@@ -260,3 +260,14 @@ def test_valid_token_after_all_passes(client: Any, tenants: Any, pool: Any) -> N
     response = login(client, pool)
     assert response.status_code == 302
     assert client.get(ME).json()["organization"] == "acme"
+
+
+def test_userinfo_subject_other_than_the_id_tokens_is_refused(client: Any, tenants: Any, pool: Any) -> None:
+    """OIDC Core 5.3.2 (RP certification rp-userinfo-bad-sub-claim)."""
+    from tenant_sso.models import Connection
+
+    Connection.objects.filter(pk=tenants["acme"].pk).update(use_userinfo=True)
+    assert login(client, pool).status_code == 302  # the control: same sub on both sides
+    client.logout()
+    forge(pool, lambda header, claims, sign: sign(header, {**claims, "sub": "someone-else"}))
+    assert_refused(client, login(client, pool), 401, "userinfo_sub_mismatch")
