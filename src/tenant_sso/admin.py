@@ -65,7 +65,10 @@ CONNECTION_FIELDSETS: Any = (
     ("Client", {"description": CLIENT_HELP, "fields": ("client_id", "client_secret", "token_auth_method")}),
     (
         "Provider",
-        {"description": PROVIDER_HELP, "fields": ("issuer", "cognito_domain", "identity_provider", "use_userinfo")},
+        {
+            "description": PROVIDER_HELP,
+            "fields": ("issuer", "cognito_domain", "identity_provider", "use_userinfo"),
+        },
     ),
     (
         "Access policy",
@@ -104,7 +107,7 @@ def connection_activity(connection: Connection, now: Any = None) -> dict[str, An
         "reasons": list(refusals.values("reason").annotate(count=Count("id")).order_by("-count", "reason")),
         "latest_refusals": list(refusals.order_by("-created_at")[:LATEST_REFUSALS]),
         "refusal_count": refusals.count(),
-        "events_url": reverse("admin:tenant_sso_loginevent_changelist") + f"?connection__id__exact={connection.pk}",
+        "events_url": f"{reverse('admin:tenant_sso_loginevent_changelist')}?connection__id__exact={connection.pk}",
     }
 
 
@@ -113,7 +116,7 @@ class OrganizationDomainInline(admin.TabularInline):  # type: ignore[type-arg]
     model = OrganizationDomain
     extra = 1
     verbose_name = "email domain"
-    verbose_name_plural = "email domains (home-realm discovery: users type their email, we pick the connection)"
+    verbose_name_plural = "email domains (home-realm discovery: a user's email picks the connection)"
 
 
 class ConnectionInline(admin.StackedInline):  # type: ignore[type-arg]
@@ -134,8 +137,9 @@ class ConnectionInline(admin.StackedInline):  # type: ignore[type-arg]
             return "Save first, then test the connection and try a login from its own page."
         url = reverse("admin:tenant_sso_connection_change", args=[obj.pk])
         return format_html(
-            '<a href="{}" class="sso-open-connection">Test connection and try login on the connection\'s page</a>',
+            '<a href="{}" class="sso-open-connection">{}</a>',
             url,
+            "Test connection and try login on the connection's page",
         )
 
 
@@ -168,7 +172,9 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             .get_queryset(request)
             .prefetch_related("domains", "connections")
             .annotate(
-                last_success=Max("login_events__created_at", filter=Q(login_events__outcome=LoginEvent.Outcome.SUCCESS))
+                last_success=Max(
+                    "login_events__created_at", filter=Q(login_events__outcome=LoginEvent.Outcome.SUCCESS)
+                )
             )
         )
         return queryset
@@ -200,7 +206,13 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def last_login(self, obj: Organization) -> Any:
         return getattr(obj, "last_success", None) or "never"
 
-    def save_formset(self, request: HttpRequest, form: ModelForm, formset: BaseInlineFormSet, change: bool) -> None:  # type: ignore[type-arg]
+    def save_formset(
+        self,
+        request: HttpRequest,
+        form: ModelForm,  # type: ignore[type-arg]
+        formset: BaseInlineFormSet,  # type: ignore[type-arg]
+        change: bool,
+    ) -> None:
         super().save_formset(request, form, formset, change)
         for inline_form in formset.forms:
             if inline_form.has_changed() and inline_form not in formset.deleted_forms:
@@ -214,7 +226,14 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("__str__", "kind", "enabled", "client_id", "secret_state", "issuer")
     list_filter = ("kind", "enabled", "organization")
     list_select_related = ("organization",)
-    search_fields = ("organization__name", "organization__slug", "name", "client_id", "issuer", "identity_provider")
+    search_fields = (
+        "organization__name",
+        "organization__slug",
+        "name",
+        "client_id",
+        "issuer",
+        "identity_provider",
+    )
     fieldsets = CONNECTION_FIELDSETS
 
     @admin.display(description="Client secret")
@@ -224,8 +243,16 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def get_urls(self) -> list[Any]:
         wrap = self.admin_site.admin_view
         return [
-            path("<path:object_id>/test-connection/", wrap(self.test_connection_view), name="tenant_sso_connection_test"),
-            path("<path:object_id>/try-login/", wrap(self.try_login_view), name="tenant_sso_connection_try_login"),
+            path(
+                "<path:object_id>/test-connection/",
+                wrap(self.test_connection_view),
+                name="tenant_sso_connection_test",
+            ),
+            path(
+                "<path:object_id>/try-login/",
+                wrap(self.try_login_view),
+                name="tenant_sso_connection_try_login",
+            ),
             *super().get_urls(),
         ]
 
@@ -235,7 +262,11 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     # -- the change page: buttons, last results, recent activity ----------------------------
     def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         extra_context = dict(extra_context or {})
         connection = self.get_object(request, object_id)
@@ -362,7 +393,9 @@ class LoginEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.display(description="Outcome", ordering="outcome")
     def outcome_label(self, obj: LoginEvent) -> str:
-        return format_html('<span class="sso-outcome sso-outcome-{}">{}</span>', obj.outcome, obj.get_outcome_display())
+        return format_html(
+            '<span class="sso-outcome sso-outcome-{}">{}</span>', obj.outcome, obj.get_outcome_display()
+        )
 
     @admin.display(description="Email / subject", ordering="email")
     def who(self, obj: LoginEvent) -> str:

@@ -212,7 +212,8 @@ class ConnectionForm(forms.ModelForm):  # type: ignore[type-arg]
                 widget.attrs["placeholder"] = "•••••••• (set; type to replace)"
 
     def _kind(self) -> str:
-        return str(self.cleaned_data.get("kind") or self.data.get(self.add_prefix("kind")) or self.instance.kind)
+        kind = self.cleaned_data.get("kind") or self.data.get(self.add_prefix("kind"))
+        return str(kind or self.instance.kind)
 
     def clean_issuer(self) -> str:
         value = str(self.cleaned_data.get("issuer", "")).strip()
@@ -247,9 +248,10 @@ class ConnectionForm(forms.ModelForm):  # type: ignore[type-arg]
                         f"{match['pool']!r} is not a pool ID: it looks like {match['host_region']}_AbC123xyz."
                     )
                 if pool["region"] != match["host_region"]:
+                    fixed = f"https://cognito-idp.{pool['region']}.amazonaws.com/{match['pool']}"
                     raise forms.ValidationError(
                         f"The pool {match['pool']} is in {pool['region']} but the issuer's host says "
-                        f"{match['host_region']}: use https://cognito-idp.{pool['region']}.amazonaws.com/{match['pool']}."
+                        f"{match['host_region']}: use {fixed}."
                     )
         return value
 
@@ -321,7 +323,8 @@ class ConnectionForm(forms.ModelForm):  # type: ignore[type-arg]
             )
         domain = data.get("cognito_domain") or ""
         issuer = COGNITO_ISSUER.match(data.get("issuer") or "")
-        prefix = COGNITO_PREFIX_DOMAIN.match(urlsplit(domain if "://" in domain else f"https://{domain}").hostname or "")
+        host = urlsplit(domain if "://" in domain else f"https://{domain}").hostname or ""
+        prefix = COGNITO_PREFIX_DOMAIN.match(host)
         if is_cognito and issuer and prefix and prefix["region"] != issuer["host_region"]:
             warnings.append(
                 f"The domain is in {prefix['region']} but the pool in {issuer['host_region']}: a pool's "
