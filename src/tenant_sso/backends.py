@@ -14,5 +14,7 @@ class SSOBackend(ModelBackend):
     Inactive users are refused by ``ModelBackend.get_user`` as usual.
     """
 
-    def authenticate(self, request: Any, **credentials: Any) -> None:
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> None:
         return None

@@ -149,7 +149,7 @@ class Callback:
 
 def _pop_attempt(request: HttpRequest, state: str) -> dict[str, Any]:
     attempts = dict(request.session.get(ATTEMPTS_KEY, {}))
-    attempt = attempts.pop(state, None)
+    attempt: dict[str, Any] | None = attempts.pop(state, None)
     request.session[ATTEMPTS_KEY] = attempts  # single use, whatever happens next
     if attempt is None:
         raise RequestError(
@@ -247,8 +247,8 @@ def logout(request: HttpRequest) -> tuple[str, Connection | None]:
     """End the Django session; return where to send the browser to end the IdP's session too."""
     data = request.session.get(SESSION_KEY) or {}
     connection = (
-        Connection.objects.select_related("organization").filter(pk=data.get("connection")).first()
-        if data
+        Connection.objects.select_related("organization").filter(pk=int(data["connection"])).first()
+        if isinstance(data, dict) and isinstance(data.get("connection"), int)
         else None
     )
     django_logout(request)

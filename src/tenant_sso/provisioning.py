@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ class Provisioned:
     django_groups: list[str]
 
 
-def _new_user(adapter: SSOAdapter, connection: Connection, claims: dict[str, Any]) -> AbstractBaseUser:
+def _new_user(adapter: SSOAdapter, connection: Connection, claims: dict[str, Any]) -> Any:
     User = get_user_model()
     username = adapter.username_for(connection, claims)
     if User.objects.filter(**{User.USERNAME_FIELD: username}).exists():
@@ -70,7 +70,7 @@ def provision(
         if identity is None:
             try:
                 with transaction.atomic():
-                    user = adapter.find_user_to_link(connection, claims)
+                    user: Any = adapter.find_user_to_link(connection, claims)
                     linked = user is not None
                     if user is None:
                         user = _new_user(adapter, connection, claims)

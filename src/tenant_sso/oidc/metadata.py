@@ -109,7 +109,7 @@ def parse_discovery(document: dict[str, Any], expected_issuer: str) -> ProviderM
             "discovery_issuer_mismatch",
             detail=f"discovery issuer {issuer!r} != configured {expected_issuer!r}",
         )
-    endpoints: dict[str, str] = {}
+    endpoints: dict[str, Any] = {}
     for name in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
         url = document.get(name)
         if not isinstance(url, str) or not is_secure_url(url):
