@@ -28,7 +28,7 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 def _admin(provisioner: Any) -> Any:
     model_admin = OrganizationAdmin(Organization, admin.site)
-    model_admin.cognito_provisioner_factory = lambda: provisioner  # type: ignore[attr-defined]
+    model_admin.cognito_provisioner = lambda: provisioner  # type: ignore[attr-defined]
     return model_admin
 
 
@@ -65,7 +65,7 @@ def test_preview_shows_the_plan_and_apply_onboards_a_new_tenant(
     request = _request({**fields, "apply": "1"})
     assert onboard_to_cognito(_admin(provisioner), request, queryset) is None
     assert [str(m) for m in get_messages(request)] == [
-        "acme: created (add_custom_attributes, create_identity_provider, create_user_pool_client, store_connection)."
+        "Onboarding acme: created (add_custom_attributes, create_identity_provider, create_user_pool_client, store_connection)."
     ]
     connection = Connection.objects.get(organization=org, enabled=True)
     assert connection.allowed_groups == ["engineering", "sso-admins"]
@@ -86,9 +86,37 @@ def test_apply_resyncs_onboarded_tenants_from_the_database(
     onboard_to_cognito(_admin(provisioner), request, queryset)
 
     assert sorted(str(m) for m in get_messages(request)) == [
-        "acme: updated (update_identity_provider).",
-        "globex: no changes, already onboarded.",
+        "Onboarding acme: updated (update_identity_provider).",
+        "Onboarding globex: no changes, already onboarded.",
     ]
     idp = cognito.describe_identity_provider(UserPoolId=pool, ProviderName="acme")["IdentityProvider"]
     assert sorted(idp["IdpIdentifiers"]) == ["acme.example", "acme.test"]
     assert idp["ProviderDetails"]["oidc_issuer"] == "https://acme.okta.test"  # upstream kept
+
+
+def test_the_action_through_the_admin_changelist(
+    provisioner: Any, cognito: Any, pool: str, upstream_secret: str, settings: Any, client: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from . import admin_urls
+
+    settings.ROOT_URLCONF = "tests.cognito.admin_urls"
+    monkeypatch.setattr(admin_urls.OrganizationAdmin, "provisioner", provisioner)
+    call_command("sso_cognito", *onboard_args(pool), provisioner=provisioner, stdout=StringIO())
+    acme = Organization.objects.get(slug="acme")
+    acme.domains.create(domain="acme.example")
+    client.force_login(User.objects.create_superuser("admin", "admin@example.test", "pw"))
+    changelist = "/admin/tenant_sso/organization/"
+
+    page = client.post(changelist, {"action": "onboard_to_cognito", "_selected_action": [acme.pk], "index": 0})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "update_identity_provider acme" in html
+    assert "IdpIdentifiers: [acme.test] -&gt; [acme.example, acme.test]" in html
+
+    done = client.post(changelist, {"action": "onboard_to_cognito", "_selected_action": [acme.pk], "apply": "Apply"},
+                       follow=True)
+    assert done.status_code == 200
+    assert "Onboarding acme: updated (update_identity_provider)." in done.content.decode()
+    idp = cognito.describe_identity_provider(UserPoolId=pool, ProviderName="acme")["IdentityProvider"]
+    assert sorted(idp["IdpIdentifiers"]) == ["acme.example", "acme.test"]

@@ -14,9 +14,9 @@ IdP as it is; one not yet onboarded needs the customer's IdP (issuer, client ID,
 which the page asks for when exactly one organization is selected. The client secret typed there
 goes to Cognito only; it is never shown back or stored by this app.
 
-A ModelAdmin may set ``cognito_provisioner_factory`` (a callable returning a
-:class:`~tenant_sso.cognito.provisioning.Provisioner`) to choose the boto3 client: tests point it
-at a local endpoint.
+A ModelAdmin may define a method ``cognito_provisioner(self)`` returning a
+:class:`~tenant_sso.cognito.provisioning.Provisioner`, to choose the boto3 client (a role, an
+endpoint); tests point it at a local Cognito stand-in.
 """
 
 from __future__ import annotations
@@ -86,8 +86,8 @@ _PAGE = """{% extends "admin/base_site.html" %}
 
 
 def _provisioner(modeladmin: Any) -> Any:
-    factory = getattr(modeladmin, "cognito_provisioner_factory", None)
-    if factory is not None:
+    factory = getattr(modeladmin, "cognito_provisioner", None)
+    if callable(factory):
         return factory()
     from .provisioning import Provisioner
 
@@ -126,13 +126,13 @@ def onboard_to_cognito(modeladmin: Any, request: HttpRequest, queryset: QuerySet
             try:
                 outcome = provisioner.onboard(_spec(org, form))
             except SSOError as exc:
-                modeladmin.message_user(request, f"{org.slug}: [{exc.code}] {exc.message}", messages.ERROR)
+                modeladmin.message_user(request, f"Onboarding {org.slug}: [{exc.code}] {exc.message}", messages.ERROR)
                 continue
             if outcome.status == "unchanged":
-                modeladmin.message_user(request, f"{org.slug}: no changes, already onboarded.", messages.INFO)
+                modeladmin.message_user(request, f"Onboarding {org.slug}: no changes, already onboarded.", messages.INFO)
             else:
                 steps = ", ".join(outcome.plan.actions)
-                modeladmin.message_user(request, f"{org.slug}: {outcome.status} ({steps}).", messages.SUCCESS)
+                modeladmin.message_user(request, f"Onboarding {org.slug}: {outcome.status} ({steps}).", messages.SUCCESS)
         return None
 
     rows: list[dict[str, Any]] = []
