@@ -54,7 +54,7 @@ def test_preview_shows_the_plan_and_apply_onboards_a_new_tenant(
 
     page = onboard_to_cognito(_admin(provisioner), _request({"action": "onboard_to_cognito"}), queryset)
     assert page is not None
-    assert "[cognito_upstream_required]" in page.content.decode()  # first click: the form asks for the IdP
+    assert "Not in Cognito yet: give the customer&#x27;s identity provider below" in page.content.decode()
 
     page = onboard_to_cognito(_admin(provisioner), _request({**fields, "preview": "1"}), queryset)
     html = page.content.decode()

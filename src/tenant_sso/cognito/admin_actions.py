@@ -43,7 +43,10 @@ class UpstreamForm(forms.Form):
     issuer = forms.URLField(required=False, label="Upstream issuer", help_text="e.g. https://acme.okta.com")
     upstream_client_id = forms.CharField(required=False, label="Upstream client ID")
     upstream_client_secret = forms.CharField(
-        required=False, label="Upstream client secret", widget=forms.PasswordInput(render_value=False)
+        required=False,
+        label="Upstream client secret",
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Never shown back: type it again before Apply. It goes to Cognito only.",
     )
     allowed_groups = forms.CharField(
         required=False, help_text="Comma-separated; empty keeps the organization's current allowed groups."
@@ -70,11 +73,14 @@ _PAGE = """{% extends "admin/base_site.html" %}
 <p>Onboarding to Amazon Cognito. Review the calls below, then apply.</p>
 {% for row in rows %}
   <h2>{{ row.org }}</h2>
+  {% if row.info %}<p>{{ row.info }}</p>{% endif %}
   {% if row.problem %}<p class="errornote">{{ row.problem }}</p>{% endif %}
   {% if row.plan %}<pre>{{ row.plan }}</pre>{% endif %}
 {% endfor %}
 <form method="post">{% csrf_token %}
-  {% if form %}<fieldset class="module aligned"><h2>Customer identity provider (new tenants)</h2>
+  {% if form %}<fieldset class="module aligned"><h2>Customer identity provider</h2>
+    <p class="help">Needed for an organization not in Cognito yet. For one already there, leave the
+    issuer, client ID and secret empty to keep them, or fill all three to replace them.</p>
     {{ form.as_p }}</fieldset>{% endif %}
   {% for obj in queryset %}<input type="hidden" name="{{ checkbox }}" value="{{ obj.pk }}">{% endfor %}
   <input type="hidden" name="action" value="onboard_to_cognito">
@@ -140,10 +146,14 @@ def onboard_to_cognito(modeladmin: Any, request: HttpRequest, queryset: QuerySet
         try:
             outcome = provisioner.onboard(_spec(org, form), dry_run=True)
         except SSOError as exc:
-            rows.append({"org": org.slug, "problem": f"[{exc.code}] {exc.message}", "plan": ""})
+            if exc.code == "cognito_upstream_required" and single:
+                info = "Not in Cognito yet: give the customer's identity provider below, then Preview."
+                rows.append({"org": org.slug, "info": info, "problem": "", "plan": ""})
+            else:
+                rows.append({"org": org.slug, "info": "", "problem": f"[{exc.code}] {exc.message}", "plan": ""})
             continue
         plan: Plan = outcome.plan
-        rows.append({"org": org.slug, "problem": "", "plan": "\n".join(plan.describe())})
+        rows.append({"org": org.slug, "info": "", "problem": "", "plan": "\n".join(plan.describe())})
     context = {
         **modeladmin.admin_site.each_context(request),
         "title": "Onboard to Cognito",
