@@ -49,7 +49,7 @@ from .oidc.metadata import Cache, ProviderMetadata, cognito_metadata, discover, 
 ERROR_PAGE_BYTES = 8192
 JWKS = "Signing keys (JWKS)"
 TOKEN = "Token endpoint (client ID and secret)"
-REDIRECT = "Redirect URI (callback)"
+REDIRECT = "Authorization request (redirect URI)"
 SIGNOUT = "Sign-out URL"
 #: OAuth errors looked for in an error page, most specific first.
 KNOWN_ERRORS = ("redirect_mismatch", "invalid_client", "unauthorized_client", "invalid_request", "invalid_scope")
@@ -346,6 +346,9 @@ def check_redirect_uri(
         return _failed(name, f"The provider refused {redirect_uri} ({answer}): add it exactly to {register}.")
     if error:
         where = "sent back to the callback" if location.startswith(redirect_uri) else f"HTTP {status}"
+        described = parse_qs(urlsplit(location).query).get("error_description", [""])[0][:200]
+        if described:
+            where += f": {described}"
         return _failed(
             name,
             f"The authorization request was refused with {error} ({where}). Check the client ID, "

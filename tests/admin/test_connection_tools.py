@@ -78,7 +78,7 @@ def test_every_check_passes_for_a_correct_connection(admin_client: Any, loopback
         "User pool",
         "Signing keys (JWKS)",
         "Token endpoint (client ID and secret)",
-        "Redirect URI (callback)",
+        "Authorization request (redirect URI)",
         "Sign-out URL",
     ]
     assert {name: status for name, (status, _) in checks.items()} == dict.fromkeys(checks, "passed")
@@ -95,7 +95,7 @@ def test_wrong_secret_fails_the_token_endpoint_check_with_a_clear_reason(
     status, reason = checks["Token endpoint (client ID and secret)"]
     assert status == "failed"
     assert "invalid_client" in reason and "client secret or client ID is wrong" in reason
-    assert checks["User pool"][0] == "passed" and checks["Redirect URI (callback)"][0] == "passed"
+    assert checks["User pool"][0] == "passed" and checks["Authorization request (redirect URI)"][0] == "passed"
 
 
 def test_unreachable_issuer_fails_without_a_server_error(admin_client: Any, loopback_app: Connection) -> None:
@@ -106,7 +106,7 @@ def test_unreachable_issuer_fails_without_a_server_error(admin_client: Any, loop
     assert checks["User pool"][0] == "failed" and "Could not connect" in checks["User pool"][1]
     assert checks["Token endpoint (client ID and secret)"][0] == "failed"
     assert checks["Signing keys (JWKS)"][0] == "skipped"
-    assert checks["Redirect URI (callback)"][0] == "skipped"
+    assert checks["Authorization request (redirect URI)"][0] == "skipped"
 
 
 def test_wrong_pool_id_is_reported_as_no_user_pool(admin_client: Any, loopback_app: Connection, idp: Any) -> None:
@@ -125,7 +125,7 @@ def test_unregistered_callback_and_signout_urls_say_where_to_add_them(
     acme.logout_redirect_url = "http://localhost:8123/bye/"
     acme.save()
     checks = run_test_connection(admin_client, acme)
-    status, reason = checks["Redirect URI (callback)"]
+    status, reason = checks["Authorization request (redirect URI)"]
     assert status == "failed"
     assert "http://localhost:8123/api/oidc/cognito/callback/" in reason and "Allowed callback URLs" in reason
     status, reason = checks["Sign-out URL"]
@@ -135,7 +135,7 @@ def test_unregistered_callback_and_signout_urls_say_where_to_add_them(
 
 def test_plain_http_redirect_uri_is_refused_by_shape(admin_client: Any, tenants: Any) -> None:
     # Django's test client is http://testserver: not https, not loopback.
-    status, reason = run_test_connection(admin_client, tenants["acme"])["Redirect URI (callback)"]
+    status, reason = run_test_connection(admin_client, tenants["acme"])["Authorization request (redirect URI)"]
     assert status == "failed" and "is not https" in reason and "TENANT_SSO_BASE_URL" in reason
 
 
@@ -248,3 +248,10 @@ def test_results_belong_to_their_connection(admin_client: Any, loopback_app: Con
     globex_page = admin_client.get(change_url(tenants["globex"])).content.decode()
     assert 'id="sso-diagnostics"' not in globex_page
     assert checks_on_page(admin_client.get(change_url(loopback_app)).content.decode())  # still shown for acme
+
+
+def test_an_unknown_identity_provider_name_is_reported(admin_client: Any, loopback_app: Connection) -> None:
+    Connection.objects.filter(pk=loopback_app.pk).update(identity_provider="AcmeOkat")
+    status, reason = run_test_connection(admin_client, loopback_app)["Authorization request (redirect URI)"]
+    assert status == "failed"
+    assert "refused with invalid_request" in reason and "'AcmeOkat' is not enabled for this client" in reason

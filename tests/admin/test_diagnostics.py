@@ -134,7 +134,7 @@ def test_the_token_endpoint_answer_is_explained(answer: tuple[int, dict[str, Any
     ],
 )
 def test_a_refused_authorization_request_fails_the_redirect_uri_check(response: httpx.Response, reason: str) -> None:
-    result = run(provider(authorize=response))["Redirect URI (callback)"]
+    result = run(provider(authorize=response))["Authorization request (redirect URI)"]
     assert not result.ok and reason in result.detail
 
 
@@ -174,6 +174,6 @@ def test_a_silent_provider_times_out_once_per_host_and_the_rest_is_not_run(
     )}
     assert "No answer within 0.5 s" in results["User pool"].detail
     assert "No answer within 0.5 s" in results["Token endpoint (client ID and secret)"].detail
-    assert [results[n].status for n in ("Signing keys (JWKS)", "Redirect URI (callback)", "Sign-out URL")] == [
+    assert [results[n].status for n in ("Signing keys (JWKS)", "Authorization request (redirect URI)", "Sign-out URL")] == [
         "skipped"
     ] * 3
