@@ -225,3 +225,17 @@ def test_an_unknown_tenant_without_upstream_details_is_told_what_to_give(provisi
         run(provisioner, "onboard", "--org", "newco", "--user-pool-id", pool)
     with pytest.raises(CommandError, match=r"\[upstream_incomplete\]"):
         run(provisioner, "onboard", "--org", "newco", "--user-pool-id", pool, "--issuer", "https://x.test")
+
+
+def test_status_finds_what_a_connection_disabled_by_hand_left_in_cognito(
+    provisioner: Any, settings: Any, pool: str, upstream_secret: str
+) -> None:
+    settings.TENANT_SSO_COGNITO_POOLS = [{"user_pool_id": pool}]
+    run(provisioner, *onboard_args(None))
+    call_command("sso_connection", "disable", "--org", "acme", stdout=StringIO())
+
+    status = run(provisioner, "status")
+
+    assert f"acme: cognito_leftover: identity provider acme is still in pool {pool}" in status
+    run(provisioner, "offboard", "--org", "acme")
+    assert "cognito_leftover" not in run(provisioner, "status")

@@ -657,6 +657,35 @@ class Provisioner:
                 rows.append(StatusRow(slug, problem=exc.message, code=exc.code))
                 continue
             rows.append(StatusRow(slug, plan=plan))
+        if org_slugs is None:
+            rows += self._leftovers()
+        return rows
+
+    def _leftovers(self) -> list[StatusRow]:
+        """Identity providers in the configured pools that belong to an organization without an
+        enabled connection there (a connection disabled by hand, an offboarding that stopped)."""
+        from ..models import Connection, Organization
+
+        pools = self.pools if self.pools is not None else configured_pools()
+        if not pools:
+            return []
+        owners = {provider_name_for(slug): slug for slug in Organization.objects.values_list("slug", flat=True)}
+        served = {
+            (pool.user_pool_id, c.identity_provider)
+            for c in Connection.objects.filter(enabled=True, kind="cognito")
+            if (pool := pool_of_issuer(c.issuer)) is not None
+        }
+        rows = []
+        for pool_config in pools:
+            for name in sorted(self._providers(pool_config.ref)):
+                slug = owners.get(name)
+                if slug is not None and (pool_config.user_pool_id, name) not in served:
+                    rows.append(StatusRow(
+                        slug,
+                        problem=f"identity provider {name} is still in pool {pool_config.user_pool_id} but the "
+                        "organization has no enabled connection there: run offboard (or onboard) to settle it",
+                        code="cognito_leftover",
+                    ))
         return rows
 
 
