@@ -274,11 +274,13 @@ def upstream_logout(request: HttpRequest) -> tuple[str, Connection | None]:
     Without a valid mark it redirects to the ordinary after-logout page.
     """
     mark = request.session.pop(UPSTREAM_LOGOUT_KEY, None)
+    mark = mark if isinstance(mark, dict) else {}
+    pk, at = mark.get("connection"), mark.get("at")
     connection = None
-    if isinstance(mark, dict) and time.time() - float(mark.get("at") or 0) <= app_settings.STATE_TTL:
+    if isinstance(pk, int) and isinstance(at, float) and time.time() - at <= app_settings.STATE_TTL:
         connection = (
             Connection.objects.select_related("organization")
-            .filter(pk=mark.get("connection"), kind=Connection.Kind.COGNITO)
+            .filter(pk=pk, kind=Connection.Kind.COGNITO)
             .exclude(upstream_logout_url="")
             .first()
         )
