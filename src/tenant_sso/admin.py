@@ -334,11 +334,6 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         connection = self._tool_target(request, object_id)
         if isinstance(connection, HttpResponse):
             return connection
-        if not connection.enabled:
-            messages.error(
-                request, "Try login needs an enabled connection: the callback refuses disabled ones."
-            )
-            return self._back(connection)
         try:
             url = flows.begin_login(request, connection, mode="test")
         except SSOError as error:

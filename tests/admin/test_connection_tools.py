@@ -227,12 +227,17 @@ def test_try_login_result_is_shown_only_to_the_staff_user_who_started_it(
     assert 'id="test-decision">allowed' in admin_client.get(callback).content.decode()
 
 
-def test_try_login_on_a_disabled_connection_says_why(admin_client: Any, tenants: Any) -> None:
+def test_a_disabled_connection_can_be_tried_before_it_is_enabled(
+    admin_client: Any, tenants: Any, browser: Any, client: Any
+) -> None:
+    """A replacement connection is tested while the old one still serves; it admits nobody yet."""
     acme = tenants["acme"]
-    acme.enabled = False
-    acme.save()
-    response = admin_client.post(try_url(acme), follow=True)
-    assert "needs an enabled connection" in response.content.decode()
+    Connection.objects.filter(pk=acme.pk).update(enabled=False)
+    callback = path_of(browser.authorize(start_try_login(admin_client, acme), "alice@acme.test").headers["location"])
+    assert 'id="test-decision">allowed' in admin_client.get(callback).content.decode()
+    assert not FederatedIdentity.objects.exists()
+    start = client.get("/api/oidc/cognito/login/", {"org": "acme"})
+    assert start.status_code == 404 and b"unknown_organization" in start.content
 
 
 def test_try_login_with_an_unreachable_provider_shows_a_message(admin_client: Any, tenants: Any) -> None:
