@@ -84,3 +84,23 @@ def test_every_pool_full_is_a_clear_error(
     with pytest.raises(CommandError, match=r"\[bulk_failed\]"):
         call_command("sso_cognito", "onboard-bulk", str(path), provisioner=provisioner, stdout=out, stderr=StringIO())
     assert "failed: [cognito_pools_full]" in out.getvalue()
+
+
+def test_pool_capacity_counts_every_page_of_identity_providers(
+    provisioner: Any, pool_admin: Any, make_pool: Any, settings: Any, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    crowded, spare = make_pool("crowded"), make_pool("spare")
+    for i in range(61):  # one more than a page of list_identity_providers (MaxResults 60)
+        pool_admin.create_identity_provider(UserPoolId=crowded, ProviderName=f"other-{i:02d}", ProviderType="OIDC",
+                                            ProviderDetails={"client_id": "x", "oidc_issuer": "https://x.test"})
+    settings.TENANT_SSO_COGNITO_POOLS = [
+        {"user_pool_id": crowded, "max_tenants": 61}, {"user_pool_id": spare, "max_tenants": 61},
+    ]
+    monkeypatch.setenv("ACME_SECRET", "a-secret")
+    path = tmp_path / "one.csv"
+    path.write_text(HEADER + "acme,Acme,https://acme.okta.test,acme-okta,ACME_SECRET,acme.test,engineering\n")
+
+    call_command("sso_cognito", "onboard-bulk", str(path), provisioner=provisioner, stdout=StringIO(), stderr=StringIO())
+
+    assert _pool_of("acme") == spare

@@ -56,6 +56,7 @@ ClientFactory = Callable[[str], Any]
 DEFAULT_MAX_TENANTS = 300
 _ISSUER_RE = re.compile(r"^https://cognito-idp\.([a-z0-9-]+)\.amazonaws\.com/([^/]+)$")
 _PAGE = 60  # the largest MaxResults the list_* calls accept
+_MAX_PAGES = 100  # 6,000 items: far above the quotas (300 IdPs, 1,000 app clients per pool)
 
 
 class CognitoError(ProviderError):
@@ -311,38 +312,32 @@ class Provisioner:
             cache.domain = custom or (f"{prefix}.auth.{pool.region}.amazoncognito.com" if prefix else "")
         return cache
 
+    def _list_all(self, pool: PoolRef, operation: str, key: str) -> list[dict[str, Any]]:
+        """Every item of a paginated ``list_*`` call (bounded: a server repeating its NextToken
+        cannot keep us here)."""
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        for _ in range(_MAX_PAGES):
+            extra: dict[str, Any] = {"NextToken": token} if token else {}
+            page = self.api.call(pool.region, operation, UserPoolId=pool.user_pool_id, MaxResults=_PAGE, **extra)
+            items += page.get(key, [])
+            token = page.get("NextToken")
+            if not token:
+                return items
+        raise CognitoError("cognito_error", f"{operation} on pool {pool.user_pool_id} returned more than {_MAX_PAGES} pages.")
+
     def _providers(self, pool: PoolRef) -> set[str]:
         cache = self._cache.setdefault(pool.user_pool_id, _PoolCache())
         if cache.providers is None:
-            names: set[str] = set()
-            token: str | None = None
-            while True:
-                extra: dict[str, Any] = {"NextToken": token} if token else {}
-                page = self.api.call(
-                    pool.region, "list_identity_providers", UserPoolId=pool.user_pool_id, MaxResults=_PAGE, **extra
-                )
-                names.update(p["ProviderName"] for p in page.get("Providers", []))
-                token = page.get("NextToken")
-                if not token:
-                    break
-            cache.providers = names
+            cache.providers = {p["ProviderName"] for p in self._list_all(pool, "list_identity_providers", "Providers")}
         return cache.providers
 
     def _clients_by_name(self, pool: PoolRef) -> dict[str, list[str]]:
         cache = self._cache.setdefault(pool.user_pool_id, _PoolCache())
         if cache.clients is None:
             clients: dict[str, list[str]] = {}
-            token: str | None = None
-            while True:
-                extra: dict[str, Any] = {"NextToken": token} if token else {}
-                page = self.api.call(
-                    pool.region, "list_user_pool_clients", UserPoolId=pool.user_pool_id, MaxResults=_PAGE, **extra
-                )
-                for item in page.get("UserPoolClients", []):
-                    clients.setdefault(item["ClientName"], []).append(item["ClientId"])
-                token = page.get("NextToken")
-                if not token:
-                    break
+            for item in self._list_all(pool, "list_user_pool_clients", "UserPoolClients"):
+                clients.setdefault(item["ClientName"], []).append(item["ClientId"])
             cache.clients = clients
         return cache.clients
 
