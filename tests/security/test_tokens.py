@@ -271,3 +271,26 @@ def test_userinfo_subject_other_than_the_id_tokens_is_refused(client: Any, tenan
     client.logout()
     forge(pool, lambda header, claims, sign: sign(header, {**claims, "sub": "someone-else"}))
     assert_refused(client, login(client, pool), 401, "userinfo_sub_mismatch")
+
+
+@pytest.mark.parametrize(
+    "replace",
+    [
+        pytest.param(('"exp": ', '"exp": NaN, "x": '), id="exp-NaN"),
+        pytest.param(('"exp": ', '"exp": Infinity, "x": '), id="exp-Infinity"),
+        pytest.param(('"iat": ', '"iat": NaN, "x": '), id="iat-NaN"),
+        pytest.param(('"exp": ', '"exp": 1e400, "x": '), id="exp-overflow"),
+        pytest.param(('"exp": ', '"exp": 1' + "0" * 400 + ', "x": '), id="exp-huge-integer"),
+    ],
+)
+def test_time_claims_that_are_not_finite_numbers_are_refused(
+    client: Any, tenants: Any, pool: Any, replace: tuple[str, str]
+) -> None:
+    """RFC 7519 2: a NumericDate is a JSON number; NaN and Infinity are not JSON and never expire."""
+
+    def make(header: dict[str, Any], claims: dict[str, Any], sign: Any) -> str:
+        payload = json.dumps(claims).replace(*replace, 1)
+        return raw_sign(pool, header, payload.encode())
+
+    forge(pool, make)
+    assert_refused(client, login(client, pool), 401, "malformed_token")

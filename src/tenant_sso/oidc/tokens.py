@@ -11,6 +11,7 @@ import base64
 import binascii
 import hmac
 import json
+import math
 import re
 import time
 from collections.abc import Callable, Collection
@@ -83,7 +84,15 @@ def _number(claims: dict[str, Any], name: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TokenError("malformed_token", detail=f"{name} is not a number")
-    return float(value)
+    # Python's json accepts NaN and Infinity (not JSON, RFC 8259 6): every comparison with NaN is
+    # false, so such an exp would never expire. A NumericDate is a finite number (RFC 7519 2).
+    try:
+        number = float(value)  # an int of 400 digits overflows here
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise TokenError("malformed_token", detail=f"{name} is not a finite number")
+    return number
 
 
 def check_claims(claims: dict[str, Any], expect: Expectations, now: float) -> None:
