@@ -83,9 +83,11 @@ def provision(
                 created = linked = False
                 identity = FederatedIdentity.objects.select_for_update().select_related("user").get(**lookup)
         user = identity.user
+        before = {f.attname: getattr(user, f.attname) for f in user._meta.concrete_fields}
         adapter.populate_user(user, connection, claims, created)
-        user.last_login = timezone.now()
-        user.save()
+        changed = [name for name, value in before.items() if getattr(user, name) != value]
+        if changed:  # most logins change nothing: no UPDATE (last_login is login()'s to set)
+            user.save(update_fields=changed)
         django_groups = sync_groups(user, connection, idp_groups)
         identity.email = str(claims.get("email", ""))[:254]
         identity.idp_groups = idp_groups
