@@ -66,6 +66,7 @@ def test_login_admits_an_allowed_user_with_groups_from_the_id_token(
     assert profile["groups"] == (["Administrators", "Engineers"] if tenant.kind == "oidc" else ["Engineers"])
     if tenant.kind == "cognito":  # Cognito puts every readable attribute in the ID token
         assert profile["email"] == "alice@umbrella.test"
+        assert request["identity_provider"] == "UmbrellaEntra"  # skips Cognito's own page
 
 
 @pytest.mark.xfail(strict=True, reason=(
