@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import time
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,22 +22,10 @@ from tenant_sso.oidc.http import ProviderHTTP
 from tenant_sso.oidc.keys import JWKSResolver
 from tenant_sso.oidc.tokens import Expectations, validate_id_token
 from tests.keys import id_claims, jwks, rsa_key, sign
-from tests.security.conftest import ME, reason, start, state_of
+from tests.security.conftest import ME, documented_codes, reason, start, state_of
 from tests.sso import LOGIN, path_of
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 CALLBACK = "/api/oidc/cognito/callback/"
-
-
-def documented_codes() -> frozenset[str]:
-    """Every code in the first column of the reason-code table of docs/security.md."""
-    codes: set[str] = set()
-    for line in DOC.read_text().splitlines():
-        if line.startswith("| `"):
-            codes.update(re.findall(r"`([a-z_]+)`", line.split("|")[1]))
-    return frozenset(codes)
-
-
 KNOWN = documented_codes()
 BOUNDED = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
