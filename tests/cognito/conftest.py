@@ -55,8 +55,8 @@ _SESSION: Any = None
 def make_client(endpoint: str, region: str = "us-east-1") -> Any:
     """A cognito-idp client on ``endpoint``; one boto3 session for all (its model loading is cached)."""
     global _SESSION
-    import boto3
-    from botocore.config import Config
+    import boto3  # type: ignore[import-untyped]
+    from botocore.config import Config  # type: ignore[import-untyped]
 
     if _SESSION is None:
         _SESSION = boto3.session.Session()
@@ -164,7 +164,7 @@ class AwsErrors:
         self.answered = 0
 
     def __call__(self, **kwargs: Any) -> Any:
-        from botocore.awsrequest import AWSResponse
+        from botocore.awsrequest import AWSResponse  # type: ignore[import-untyped]
 
         if self.remaining <= 0:
             return None

@@ -12,6 +12,7 @@ from django.contrib.messages import get_messages
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.management import call_command
+from django.http import HttpResponse
 from django.test import RequestFactory
 
 from tenant_sso.cognito.admin_actions import onboard_to_cognito
@@ -34,8 +35,8 @@ def _admin(provisioner: Any) -> Any:
 
 def _request(data: dict[str, Any]) -> Any:
     request = RequestFactory().post("/admin/tenant_sso/organization/", data)
-    SessionMiddleware(lambda r: None).process_request(request)
-    request._messages = FallbackStorage(request)
+    SessionMiddleware(lambda r: HttpResponse()).process_request(request)
+    request._messages = FallbackStorage(request)  # type: ignore[attr-defined]  # as MessageMiddleware does
     request.user = User.objects.filter(username="root").first() or User.objects.create_superuser(
         "root", "root@example.test", "pw"
     )
@@ -57,6 +58,7 @@ def test_preview_shows_the_plan_and_apply_onboards_a_new_tenant(
     assert "Not in Cognito yet: give the customer&#x27;s identity provider below" in page.content.decode()
 
     page = onboard_to_cognito(_admin(provisioner), _request({**fields, "preview": "1"}), queryset)
+    assert page is not None
     html = page.content.decode()
     assert "create_identity_provider acme" in html and "create_user_pool_client tenant-sso-acme" in html
     assert "okta-secret-typed" not in html

@@ -12,7 +12,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY, Stubber  # type: ignore[import-untyped]
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
