@@ -77,3 +77,22 @@ def test_a_branding_failure_is_an_error_and_a_rerun_finishes_the_job(
     call_command("sso_cognito", *onboard_args(pool), provisioner=branded, stdout=out)
     assert "create_managed_login_branding" in out.getvalue()
     assert "store_connection" in out.getvalue()  # the step after the failed one runs now
+
+
+def test_offboarding_deletes_the_branding_before_the_app_client(
+    branded: Any, cognito: Any, stubber: Stubber, pool: str, upstream_secret: str
+) -> None:
+    stubber.add_response("create_managed_login_branding", BRANDING)
+    call_command("sso_cognito", *onboard_args(pool), provisioner=branded, stdout=StringIO())
+    stubber.add_response("describe_managed_login_branding_by_client", BRANDING)
+    stubber.add_response("delete_managed_login_branding", {},
+                         expected_params={"UserPoolId": pool, "ManagedLoginBrandingId": "b-123"})
+
+    out = StringIO()
+    call_command("sso_cognito", "offboard", "--org", "acme", provisioner=branded, stdout=out)
+
+    lines = out.getvalue().splitlines()
+    steps = [line.split()[0] for line in lines if line.startswith("  ") and not line.startswith("    ")]
+    assert steps == ["delete_managed_login_branding", "delete_user_pool_client", "delete_identity_provider",
+                     "disable_connection"]
+    assert cognito.list_user_pool_clients(UserPoolId=pool, MaxResults=60)["UserPoolClients"] == []
