@@ -20,7 +20,13 @@ install: $(STAMP)
 system-deps:
 	@bash scripts/system-deps.sh
 
-test: install system-deps
+OP_MODULES := tests/interop/op/node_modules/.package-lock.json
+
+# panva's oidc-provider for the interop tests, pinned by tests/interop/op/package-lock.json.
+$(OP_MODULES): tests/interop/op/package-lock.json | system-deps
+	npm ci --prefix tests/interop/op --no-audit --no-fund
+
+test: install system-deps $(OP_MODULES)
 	$(VENV)/bin/pytest
 
 test-fast: install
@@ -36,4 +42,4 @@ bench: install system-deps
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) example/db.sqlite3 .pytest_cache
+	rm -rf $(VENV) example/db.sqlite3 example/.demo .pytest_cache tests/interop/op/node_modules tests/artifacts

@@ -34,6 +34,7 @@ from .oidc.client import (
     cognito_logout_url,
     exchange_code,
     fetch_userinfo,
+    request_scope,
     rp_initiated_logout_url,
 )
 from .oidc.tokens import Expectations, validate_id_token
@@ -127,6 +128,8 @@ def begin_login(
         state=state,
         nonce=nonce,
         code_challenge=pkce.s256_challenge(verifier),
+        # Cognito: openid releases every readable attribute; the IdP's scopes are set in the pool.
+        scope="openid" if connection.is_cognito else request_scope(metadata),
         extra=extra,
     )
 

@@ -94,3 +94,18 @@ def test_email_domain_of_another_org_is_refused(monkeypatch: Any) -> None:
             "--allowed-group", "x", stdout=StringIO(),
         )
     assert not Organization.objects.filter(slug="evil").exists()
+
+
+def test_optional_connection_settings(monkeypatch: Any) -> None:
+    monkeypatch.setenv("ACME_SECRET", "x")
+    create("--upstream-logout-url", "https://acme.okta.example/oauth2/v1/logout", "--token-auth-method",
+           "client_secret_post", "--use-userinfo", "--link-by-email", "--max-session-age", "900")
+    connection = Connection.objects.get()
+    assert connection.upstream_logout_url == "https://acme.okta.example/oauth2/v1/logout"
+    assert connection.token_auth_method == "client_secret_post"
+    assert connection.use_userinfo and connection.link_by_email and connection.max_session_age == 900
+    create()  # flags left out are turned off again (--max-session-age left out keeps the current value)
+    connection.refresh_from_db()
+    assert not connection.use_userinfo and not connection.link_by_email and connection.upstream_logout_url == ""
+    with pytest.raises(CommandError, match="upstream_logout_url"):
+        create("--upstream-logout-url", "http://acme.okta.example/logout")

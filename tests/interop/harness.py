@@ -144,11 +144,11 @@ def make_op(shape: str, *, users: dict[str, dict[str, Any]], clients: list[dict[
         auth_methods = ["client_secret_basic", "client_secret_post"]
     else:
         issuer = f"http://127.0.0.1:{port}"
-        # Like an Entra app with groupMembershipClaims or a Keycloak group-membership mapper on
-        # the client's default scope: groups come with the ID token whatever the scope.
-        claims = {"openid": ["sub", "groups"], "email": ["email", "email_verified"],
-                  "profile": ["given_name", "family_name", "name"]}
-        scopes = ["openid", "email", "profile"]
+        # Like Okta's org authorization server: the groups claim (in the ID token) only with the
+        # `groups` scope, email and names only with `email` and `profile` (OIDC Core 5.4).
+        claims = {"openid": ["sub"], "email": ["email", "email_verified"],
+                  "profile": ["given_name", "family_name", "name"], "groups": ["groups"]}
+        scopes = ["openid", "email", "profile", "groups"]
         # Advertise only client_secret_post: the app must pick it from discovery.
         auth_methods = ["client_secret_post"]
     config = {

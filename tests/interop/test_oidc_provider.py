@@ -69,10 +69,6 @@ def test_login_admits_an_allowed_user_with_groups_from_the_id_token(
         assert request["identity_provider"] == "UmbrellaEntra"  # skips Cognito's own page
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kind=oidc connections ask only for scope=openid, so a compliant provider sends no email "
-    "(OIDC Core 5.4) and Okta no groups (its groups claim needs the 'groups' scope): see docs/providers.md"
-))
 def test_a_direct_oidc_user_gets_the_email_the_provider_holds(agent: Browser, interop: Interop) -> None:
     tenant = interop.tenants["oidc"]
     login(agent, interop, tenant, tenant.allowed)

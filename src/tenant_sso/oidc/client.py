@@ -20,6 +20,23 @@ class ClientCredentials:
     auth_method: str = "client_secret_basic"  # or "client_secret_post"
 
 
+WANTED_SCOPES = ("email", "profile", "groups")
+
+
+def request_scope(metadata: ProviderMetadata, wanted: tuple[str, ...] = WANTED_SCOPES) -> str:
+    """``openid`` plus each wanted scope the provider lists in ``scopes_supported``.
+
+    Email and profile claims come with their scopes (OIDC Core 5.4); Okta releases its groups
+    claim only with ``groups``. Scopes a provider does not list are not sent (Entra ID reads an
+    unknown bare scope as a Microsoft Graph permission); one that lists none gets the standard
+    ``openid email profile``.
+    """
+    supported = set(metadata.scopes_supported)
+    if not supported:
+        return "openid email profile"
+    return " ".join(["openid", *(scope for scope in wanted if scope in supported)])
+
+
 def authorization_url(
     metadata: ProviderMetadata,
     *,

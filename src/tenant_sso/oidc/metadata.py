@@ -40,6 +40,7 @@ class ProviderMetadata:
     code_challenge_methods_supported: tuple[str, ...] = ()
     id_token_signing_alg_values_supported: tuple[str, ...] = ("RS256",)
     authorization_response_iss_parameter_supported: bool = False
+    scopes_supported: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_json(self) -> str:
@@ -52,6 +53,7 @@ class ProviderMetadata:
             "token_endpoint_auth_methods_supported",
             "code_challenge_methods_supported",
             "id_token_signing_alg_values_supported",
+            "scopes_supported",
         ):
             data[name] = tuple(data.get(name) or ())
         return cls(**data)
@@ -130,6 +132,7 @@ def parse_discovery(document: dict[str, Any], expected_issuer: str) -> ProviderM
         authorization_response_iss_parameter_supported=(
             document.get("authorization_response_iss_parameter_supported") is True
         ),
+        scopes_supported=_str_tuple(document.get("scopes_supported")),
         **endpoints,
     )
 

@@ -38,6 +38,14 @@ class Command(BaseCommand):
         create.add_argument("--roles-claim", default="")
         create.add_argument("--group-map", action="append", default=[], metavar="IDP_GROUP=DJANGO_GROUP")
         create.add_argument("--logout-redirect", default="")
+        create.add_argument("--upstream-logout-url", default="",
+                            help="Cognito: the customer IdP's end-session URL (second logout hop).")
+        create.add_argument("--token-auth-method", default="auto",
+                            choices=["auto", "client_secret_basic", "client_secret_post"])
+        create.add_argument("--use-userinfo", action="store_true", help="Also call the userinfo endpoint.")
+        create.add_argument("--link-by-email", action="store_true",
+                            help="Link a first login to an existing account by verified email of an org domain.")
+        create.add_argument("--max-session-age", type=int, default=None, metavar="SECONDS")
         listing = sub.add_parser("list", help="List connections.")
         listing.add_argument("--json", action="store_true")
         disable = sub.add_parser("disable", help="Disable an organization's connection.")
@@ -71,6 +79,13 @@ class Command(BaseCommand):
             roles_claim=options["roles_claim"],
             group_mapping=mapping,
             logout_redirect_url=options["logout_redirect"],
+            extra={
+                "upstream_logout_url": options["upstream_logout_url"],
+                "token_auth_method": options["token_auth_method"],
+                "use_userinfo": options["use_userinfo"],
+                "link_by_email": options["link_by_email"],
+                **({"max_session_age": options["max_session_age"]} if options["max_session_age"] else {}),
+            },
         )
         try:
             connection, created = upsert_connection(spec)
