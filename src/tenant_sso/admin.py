@@ -311,7 +311,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         results = diagnostics.check_connection(
             connection,
             redirect_uri=flows.redirect_uri(request),
-            logout_uri=diagnostics.signout_url(connection, lambda p: flows.absolute(request, p)),
+            logout_uri=flows.provider_logout_target(request, connection),
         )
         stored = dict(request.session.get(DIAGNOSTICS_SESSION_KEY, {}))
         stored.pop(str(connection.pk), None)

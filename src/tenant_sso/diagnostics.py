@@ -426,9 +426,3 @@ def check_connection(
     results.append(check_redirect_uri(connection, metadata, http, redirect_uri, unavailable=why))
     results.append(check_signout_url(connection, metadata, http, logout_uri, unavailable=why))
     return results
-
-
-def signout_url(connection: Connection, absolute: Any) -> str:
-    """Where the provider sends the browser after logout: the same rule as :func:`flows.logout_url`."""
-    target = connection.logout_redirect_url or app_settings.LOGOUT_REDIRECT_URL
-    return str(absolute(target)) if target.startswith("/") else target

@@ -304,16 +304,23 @@ def _after_logout_url(request: HttpRequest, connection: Connection | None) -> st
     return absolute(request, target) if target.startswith("/") else target
 
 
+def provider_logout_target(request: HttpRequest, connection: Connection) -> str:
+    """The URL the identity provider sends the browser to after its logout; it must be registered
+    there (Cognito ``LogoutURLs``, OIDC ``post_logout_redirect_uris``). With an upstream logout URL,
+    a Cognito connection's target is the second hop (see :func:`upstream_logout`)."""
+    if connection.is_cognito and connection.upstream_logout_url:
+        return absolute(request, reverse("tenant_sso:logout_upstream"))
+    return _after_logout_url(request, connection)
+
+
 def logout_url(request: HttpRequest, connection: Connection, *, id_token: str | None) -> str:
     """Cognito's ``/logout`` for Cognito connections; RP-Initiated Logout for OIDC ones."""
-    target = _after_logout_url(request, connection)
+    target = provider_logout_target(request, connection)
     try:
         metadata = providers.metadata_for(connection)
     except (ProviderError, ConfigurationError):
-        return target  # the app session is over; the IdP cannot be reached to end its own
+        return _after_logout_url(request, connection)  # the IdP cannot be reached to end its own
     if connection.is_cognito:
-        if connection.upstream_logout_url:  # second hop: see upstream_logout
-            target = absolute(request, reverse("tenant_sso:logout_upstream"))
         return cognito_logout_url(metadata, client_id=connection.client_id, logout_uri=target)
     return (
         rp_initiated_logout_url(

@@ -260,3 +260,15 @@ def test_an_unknown_identity_provider_name_is_reported(admin_client: Any, loopba
     status, reason = run_test_connection(admin_client, loopback_app)["Authorization request (redirect URI)"]
     assert status == "failed"
     assert "refused with invalid_request" in reason and "'AcmeOkat' is not enabled for this client" in reason
+
+
+def test_signout_check_probes_the_upstream_hop_when_configured(
+    admin_client: Any, loopback_app: Connection, idp: Any
+) -> None:
+    """With an upstream logout URL, Cognito must accept the app's hop URL, not the final page."""
+    loopback_app.upstream_logout_url = "https://acme.okta.example/oauth2/v1/logout"
+    loopback_app.save()
+    status, reason = run_test_connection(admin_client, loopback_app)["Sign-out URL"]
+    assert status == "failed" and f"{APP}/api/oidc/cognito/logout/upstream/" in reason
+    idp.idp.add_logout_url("acme-client", f"{APP}/api/oidc/cognito/logout/upstream/")
+    assert run_test_connection(admin_client, loopback_app)["Sign-out URL"][0] == "passed"
