@@ -199,3 +199,30 @@ def check_urls(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+@register(Tags.compatibility)
+def check_cognito_pools(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """``TENANT_SSO_COGNITO_POOLS`` entries must name real pool IDs, so onboarding fails at deploy
+    time, not halfway through a customer's onboarding."""
+    from .cognito.plan import region_of_pool
+    from .exceptions import ConfigurationError
+
+    try:
+        pools = app_settings.COGNITO_POOLS
+    except (TypeError, ValueError):
+        pools = [{}]
+    for pool in pools:
+        try:
+            region_of_pool(str(pool.get("user_pool_id", "")))
+            int(pool.get("max_tenants", 300))
+        except (ConfigurationError, TypeError, ValueError):
+            return [
+                Error(
+                    f"TENANT_SSO_COGNITO_POOLS has an invalid entry: {pool!r}.",
+                    hint='Each entry is {"user_pool_id": "<region>_<id>", "max_tenants": 300}, e.g. '
+                    '{"user_pool_id": "us-east-1_AbCdEf123"}.',
+                    id="tenant_sso.E014",
+                )
+            ]
+    return []

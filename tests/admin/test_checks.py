@@ -56,6 +56,9 @@ def test_the_test_settings_pass_every_check() -> None:
         ({"TENANT_SSO_ADAPTER": "django.contrib.auth.backends.ModelBackend"}, "E011"),
         ({"TENANT_SSO_HTTP_TIMEOUT": 0}, "E013"),
         ({"TENANT_SSO_HTTP_TIMEOUT": "soon"}, "E013"),
+        ({"TENANT_SSO_COGNITO_POOLS": [{"user_pool_id": "my-pool"}]}, "E014"),
+        ({"TENANT_SSO_COGNITO_POOLS": [{"user_pool_id": "us-east-1_AbC", "max_tenants": "many"}]}, "E014"),
+        ({"TENANT_SSO_COGNITO_POOLS": ["us-east-1_AbC"]}, "E014"),
     ],
 )
 def test_each_check_id_is_reported_for_its_setting(overrides: dict[str, Any], expected: str) -> None:
@@ -73,6 +76,7 @@ def test_each_check_id_is_reported_for_its_setting(overrides: dict[str, Any], ex
         {"TENANT_SSO_ENCRYPTION_KEYS": f"{GOOD_KEY},{GOOD_KEY}"},
         {"TENANT_SSO_ALLOWED_ALGORITHMS": ["RS256", "ES256"]},
         {"TENANT_SSO_ADAPTER": "tenant_sso.adapter.SSOAdapter"},
+        {"TENANT_SSO_COGNITO_POOLS": [{"user_pool_id": "eu-west-1_AbC123", "max_tenants": 50}]},
     ],
 )
 def test_good_settings_are_not_reported(overrides: dict[str, Any]) -> None:
