@@ -123,7 +123,7 @@ class StubServer:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                self.body = self.rfile.read(length)  # type: ignore[attr-defined]
+                self.body = self.rfile.read(length)
                 answer(self)
 
             def log_message(self, format: str, *args: Any) -> None:

@@ -239,7 +239,7 @@ PARAMS = ["state", "code", "error", "error_description", "iss", "org", "email", 
 query_pairs = st.lists(
     st.tuples(st.sampled_from(PARAMS) | st.text(max_size=10), st.text(max_size=200)), max_size=6
 )
-raw_queries = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300)
+raw_queries = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=300)
 
 
 @E2E

@@ -75,7 +75,7 @@ def test_same_subject_at_another_connection_is_another_user(tenants: Any, pool: 
     alice_sub = FederatedIdentity.objects.get(user=alice_user).subject
 
     def same_sub(header: dict[str, Any], claims: dict[str, Any], sign: Any) -> str:
-        return sign(header, {**claims, "sub": alice_sub, "email": "alice@acme.test"})
+        return str(sign(header, {**claims, "sub": alice_sub, "email": "alice@acme.test"}))
 
     pool.id_token_hook = same_sub
     other = Client()
@@ -176,7 +176,8 @@ def test_swapped_states_between_two_tenants_tabs_never_cross(client: Any, tenant
 
 def identities(claims: dict[str, Any]) -> list[dict[str, Any]]:
     value = claims["identities"]
-    return json.loads(value) if isinstance(value, str) else value
+    parsed: list[dict[str, Any]] = json.loads(value) if isinstance(value, str) else value
+    return parsed
 
 
 @pytest.mark.parametrize(
