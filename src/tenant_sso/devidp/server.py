@@ -35,6 +35,9 @@ _SECRET_PARAMS = frozenset(
         "id_token",
         "csrf_token",
         "request_id",
+        "state",
+        "nonce",
+        "code_challenge",
     }
 )
 

@@ -71,19 +71,18 @@ class JWKSResolver:
         self.cache.set(f"tenant_sso:jwks:{jwks_uri}", text, self.ttl)
         return text
 
-    def jwks_text(self, jwks_uri: str) -> str:
-        cached = self.cache.get(f"tenant_sso:jwks:{jwks_uri}")
-        return cached if isinstance(cached, str) else self._fetch(jwks_uri)
-
     def resolve(self, jwks_uri: str, header: dict[str, Any]) -> Key:
         kid = header.get("kid")
         if kid is not None and not isinstance(kid, str):
             raise TokenError("malformed_token", detail="kid is not a string")
+        cached = self.cache.get(f"tenant_sso:jwks:{jwks_uri}")
+        fresh = not isinstance(cached, str)
         try:
-            return select_key(self.jwks_text(jwks_uri), kid)
+            return select_key(self._fetch(jwks_uri) if fresh else cached, kid)
         except UnknownKeyError:
             # Key rotation: refetch once, but never more than once per interval across all
             # processes (cache.add is atomic), so a flood of random kids cannot hammer the IdP.
-            if not self.cache.add(f"tenant_sso:jwks-refetch:{jwks_uri}", 1, self.refetch_interval):
+            # A document fetched just now is already the newest: no second request for it.
+            if fresh or not self.cache.add(f"tenant_sso:jwks-refetch:{jwks_uri}", 1, self.refetch_interval):
                 raise
             return select_key(self._fetch(jwks_uri), kid)
