@@ -105,7 +105,7 @@ def test_hs256_with_public_key_as_secret_refused() -> None:
 
 
 def test_bad_signature_refused() -> None:
-    head, body, sig = sign(id_claims()).split(".")
+    head, _body, sig = sign(id_claims()).split(".")
     tampered = b64({**id_claims(), "custom:groups": "[admins]"})
     with pytest.raises(TokenError) as info:
         validate(f"{head}.{tampered}.{sig}")
