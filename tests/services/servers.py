@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -256,11 +257,17 @@ class GunicornApp:
 
 class TcpProxy:
     """A TCP forwarder on 127.0.0.1 to ``target_port``: ``stop()`` cuts the route, ``start()``
-    restores it on the same port (SO_REUSEADDR), to take a server "off the network" mid-test."""
+    restores it on the same port (SO_REUSEADDR), to take a server "off the network" mid-test.
 
-    def __init__(self, target_port: int, port: int | None = None) -> None:
+    ``rtt`` (seconds) puts the target at a network distance: a new connection waits one round
+    trip before it reaches the target (the TCP handshake), and each answer one more before its
+    first byte comes back -- two round trips for a one-request connection, no TLS modelled.
+    """
+
+    def __init__(self, target_port: int, port: int | None = None, *, rtt: float = 0.0) -> None:
         self.target_port = target_port
         self.port = port or free_port()
+        self.rtt = rtt
         self._listener: socket.socket | None = None
 
     @property
@@ -268,36 +275,40 @@ class TcpProxy:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> TcpProxy:
-        import threading
-
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
-        listener.listen(64)
+        listener.listen(128)
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
         return self
 
     def _accept(self, listener: socket.socket) -> None:
-        import threading
-
         while True:
             try:
                 client, _ = listener.accept()
             except OSError:
                 return  # stopped
-            try:
-                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
-            except OSError:
-                client.close()
-                continue
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+            threading.Thread(target=self._connect, args=(client,), daemon=True).start()
+
+    def _connect(self, client: socket.socket) -> None:
+        if self.rtt:
+            time.sleep(self.rtt)
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=30)
+        except OSError:
+            client.close()
+            return
+        threading.Thread(target=self._pump, args=(client, upstream, 0.0), daemon=True).start()
+        self._pump(upstream, client, self.rtt)
 
     @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
+    def _pump(source: socket.socket, sink: socket.socket, delay: float) -> None:
         try:
             while data := source.recv(65536):
+                if delay:
+                    time.sleep(delay)  # the first bytes of the answer travel back
+                    delay = 0.0
                 sink.sendall(data)
         except OSError:
             pass

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import redis
 
 from tests.services.helpers import (
     AppBrowser,
@@ -59,6 +60,10 @@ def test_login_started_on_one_process_finishes_on_another(
             assert me.json()["organization"] == "acme"
             assert me.json()["groups"] == ["Administrators", "Engineers"]
         assert sql("select outcome from tenant_sso_loginevent") == [("success",)]
+        with redis.Redis.from_url(redis_url) as client:  # the shared cache stays bounded
+            keys = client.keys("*")
+            assert any(b"tenant_sso:jwks:" in key for key in keys)
+            assert all(client.ttl(key) > 0 for key in keys), "a Redis entry without a TTL"
     finally:
         idp_server.stop()
 

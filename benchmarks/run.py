@@ -1,0 +1,532 @@
+"""``make bench``: tenant_sso measured against baselines run in the same process, same machine, same run.
+
+Prints four ratios, each against a baseline measured alongside it (rounds interleaved A, B, A, B
+so that a noisy neighbour hurts both sides alike), with bounded counts and time (a few minutes):
+
+1. full SSO logins per second through gunicorn (2 workers), PostgreSQL and the local identity
+   provider, against mozilla-django-oidc doing the same flow against the same provider
+   (installed for the benchmark only, into ``benchmarks/.peer-site``);
+2. ID token validations per second (``validate_id_token``, warm key resolver) against a raw
+   ``cryptography`` RSA signature check of the same token;
+3. an authenticated ``GET /api/me/`` with an SSO session against a plain view with a plain
+   Django session (``force_login``), through Django's WSGI handler in-process;
+4. login start (home-realm discovery by email + a new session) with 100,000 organizations
+   against 1 organization, in-process.
+
+Usage: ``.venv/bin/python benchmarks/run.py [--quick] [--json results.json]``.
+See docs/performance.md for figures and how to read them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+for entry in (ROOT / "example", ROOT):
+    if str(entry) not in sys.path:
+        sys.path.insert(0, str(entry))
+
+import httpx  # noqa: E402
+from tests.services import servers  # noqa: E402
+from tests.services.helpers import AppBrowser, on  # noqa: E402
+from tests.sso import parse_forms  # noqa: E402
+
+PEER_SITE = ROOT / "benchmarks" / ".peer-site"
+PEER_PACKAGES = ["mozilla-django-oidc==5.0.2", "pyjwt"]
+POOL = "us-east-1_Bench0001"
+USERS = 16
+TENANTS = 100_000
+TARGETS = {
+    "logins": (">=", 1.5),
+    "logins_remote_idp": (">=", 1.5),
+    "token_validation": (">=", 0.5),
+    "authenticated_request": ("<=", 1.05),
+    "login_start_100k": ("<=", 1.2),
+}
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+# -- the peer, installed for the benchmark only ---------------------------------------------------
+def install_peer() -> None:
+    """mozilla-django-oidc and PyJWT into benchmarks/.peer-site (never into the project's venv)."""
+    if (PEER_SITE / "mozilla_django_oidc").is_dir() and (PEER_SITE / "jwt").is_dir():
+        return
+    log("installing mozilla-django-oidc into benchmarks/.peer-site (benchmark only)")
+    packages = list(PEER_PACKAGES)
+    try:
+        import requests  # noqa: F401
+    except ImportError:
+        packages += ["requests", "urllib3", "idna", "certifi", "charset-normalizer"]
+    # --no-deps: the peer must run on the very same Django, psycopg and cryptography as we do.
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(PEER_SITE), *packages],
+        check=True,
+        timeout=300,
+    )
+
+
+# -- measuring ---------------------------------------------------------------------------------
+@dataclass
+class Comparison:
+    name: str
+    ours_label: str
+    base_label: str
+    unit: str  # "ops/s" (higher is better) or "us/op" (lower is better)
+    ours: list[float] = field(default_factory=list)
+    base: list[float] = field(default_factory=list)
+    errors: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        """Median of the ratios of neighbouring rounds: a load drift on the machine moves both
+        rounds of a pair alike, so it cancels out of their ratio."""
+        return statistics.median(o / b for o, b in zip(self.ours, self.base, strict=True))
+
+    def verdict(self) -> str:
+        op, target = TARGETS[self.name]
+        met = self.ratio >= target if op == ">=" else self.ratio <= target
+        return f"target {op} {target}: {'met' if met else 'MISSED'}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ours": self.ours_label, "baseline": self.base_label, "unit": self.unit,
+            "ours_rounds": self.ours, "baseline_rounds": self.base,
+            "ours_median": statistics.median(self.ours), "baseline_median": statistics.median(self.base),
+            "ratio": self.ratio, "target": " ".join(map(str, TARGETS[self.name])), "errors": self.errors,
+        }
+
+
+def per_op_us(function: Callable[[], Any], count: int) -> float:
+    start = time.perf_counter()
+    for _ in range(count):
+        function()
+    return (time.perf_counter() - start) / count * 1e6
+
+
+def interleave(comparison: Comparison, rounds: int, ours: Callable[[], float], base: Callable[[], float]) -> None:
+    for i in range(rounds):
+        # Alternate which side goes first, so a drift in machine load does not favour one.
+        pair = ((comparison.ours, ours), (comparison.base, base))
+        for results, run in pair if i % 2 == 0 else reversed(pair):
+            results.append(run())
+
+
+# -- 1. logins through the HTTP stack ----------------------------------------------------------
+class LoginDriver:
+    """``concurrency`` browsers each running whole logins in a loop for ``seconds``."""
+
+    def __init__(self, start_url: Callable[[int], str], app_url: str, success: str, concurrency: int,
+                 browser_route: tuple[str, str] | None = None) -> None:
+        self.start_url = start_url
+        self.app_url = app_url
+        self.success = success
+        self.concurrency = concurrency
+        self.browser_route = browser_route  # (app's IdP URL, the URL the browser reaches it by)
+        self.errors: list[str] = []
+        self.steps: dict[str, list[float]] = {"app: login start": [], "IdP: sign-in": [], "app: callback": []}
+
+    def login(self, user: int, idp: httpx.Client, app: AppBrowser) -> None:
+        idp.cookies.clear()  # a new browser at the IdP: no silent SSO
+        app.cookies.clear()
+        t0 = time.perf_counter()
+        start = app.get(self.start_url(user))
+        t1 = time.perf_counter()
+        authorize = start.headers["location"]
+        if self.browser_route:
+            authorize = authorize.replace(*self.browser_route, 1)
+        page = idp.get(authorize)
+        form = next(f for f in parse_forms(page.text) if any(n == "user" for n, _ in f["buttons"]))
+        email = f"user{user}@acme.test"
+        answer = idp.post(str(page.url.join(form["action"] or str(page.url))), data={**form["hidden"], "user": email})
+        t2 = time.perf_counter()
+        done = app.get(on(self.app_url, answer.headers["location"]))
+        t3 = time.perf_counter()
+        if done.status_code != 302 or done.headers.get("location") != self.success:
+            raise RuntimeError(f"login failed: HTTP {done.status_code} {done.headers.get('location')}")
+        for name, took in zip(self.steps, (t1 - t0, t2 - t1, t3 - t2), strict=True):
+            self.steps[name].append(took * 1000)
+
+    def run(self, seconds: float) -> tuple[float, int]:
+        counts = [0] * self.concurrency
+        deadline = time.perf_counter() + seconds
+
+        def browser(index: int) -> None:
+            with httpx.Client(follow_redirects=False, timeout=30) as idp:
+                app = AppBrowser()
+                user = index
+                while time.perf_counter() < deadline:
+                    try:
+                        self.login(user % USERS, idp, app)
+                        counts[index] += 1
+                    except Exception as error:  # counted and reported, never silently dropped
+                        self.errors.append(f"{type(error).__name__}: {error}"[:300])
+                    user += self.concurrency
+                app.close()
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=browser, args=(i,)) for i in range(self.concurrency)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return sum(counts) / (time.perf_counter() - started), sum(counts)
+
+
+def bench_logins(name: str, where: str, ours: LoginDriver, peer_env: dict[str, str], peer_port: int,
+                 tmp: Path, concurrency: int, rounds: int, seconds: float) -> Comparison:
+    """Interleaved rounds of logins on tenant_sso's app and on the peer's (started here)."""
+    with servers.GunicornApp(peer_env, port=peer_port, workers=2, wsgi="benchmarks.peer_project.wsgi:application",
+                             log=tmp / "peer.log"):
+        peer = LoginDriver(lambda u: f"http://127.0.0.1:{peer_port}/oidc/authenticate/",
+                           f"http://127.0.0.1:{peer_port}", "/done/", concurrency, ours.browser_route)
+        for driver in (ours, peer):
+            driver.run(1.0)  # warm-up: imports, connections, first users created
+            for times in driver.steps.values():
+                times.clear()
+        comparison = Comparison(name, f"tenant_sso{where}", f"mozilla-django-oidc 5.0.2{where}", "logins/s")
+        interleave(comparison, rounds, lambda: ours.run(seconds)[0], lambda: peer.run(seconds)[0])
+    comparison.errors = len(ours.errors) + len(peer.errors)
+    for error in (ours.errors + peer.errors)[:5]:
+        log(f"login error: {error}")
+    for label, driver in (("tenant_sso", ours), ("mozilla-django-oidc", peer)):
+        comparison.notes.append(f"{label}: median ms per step: " + ", ".join(
+            f"{step} {statistics.median(times):.1f}" for step, times in driver.steps.items() if times))
+    return comparison
+
+
+# -- 2. token validation -----------------------------------------------------------------------
+def bench_tokens(rounds: int, count: int) -> Comparison:
+    import base64
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+    from joserfc import jws
+    from joserfc.jwk import RSAKey
+
+    from tenant_sso.oidc.http import ProviderHTTP, make_client
+    from tenant_sso.oidc.keys import JWKSResolver
+    from tenant_sso.oidc.tokens import Expectations, validate_id_token
+
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = RSAKey.import_key(private, parameters={"kid": "bench-1", "use": "sig", "alg": "RS256"})
+    issuer = f"https://cognito-idp.us-east-1.amazonaws.com/{POOL}"
+    now = int(time.time())
+    claims = {
+        "iss": issuer, "aud": "acme-client", "sub": "5f1e3a2b-0000-4000-8000-000000000001", "token_use": "id",
+        "iat": now, "exp": now + 3600, "auth_time": now, "nonce": "n-0S6_WzA2Mj", "email": "alice@acme.test",
+        "email_verified": True, "custom:groups": "[engineering, sso-admins]", "cognito:username": "AcmeOkta_alice",
+        "identities": [{"providerName": "AcmeOkta", "providerType": "OIDC", "userId": "00u-alice"}],
+    }
+    token = jws.serialize_compact({"alg": "RS256", "kid": "bench-1"}, json.dumps(claims).encode(), key)
+
+    jwks_uri = f"{issuer}/.well-known/jwks.json"
+    cache = {f"tenant_sso:jwks:{jwks_uri}": json.dumps({"keys": [key.as_dict(private=False)]}, sort_keys=True)}
+
+    class DictCache:
+        def get(self, k: str, default: Any = None) -> Any:
+            return cache.get(k, default)
+
+        def set(self, k: str, v: Any, timeout: Any = None) -> None:
+            cache[k] = v
+
+        def add(self, k: str, v: Any, timeout: Any = None) -> bool:
+            return cache.setdefault(k, v) is v
+
+        def delete(self, k: str) -> None:
+            cache.pop(k, None)
+
+    resolver = JWKSResolver(ProviderHTTP(make_client(5)), DictCache(), ttl=3600, refetch_interval=60)
+    expect = Expectations(issuer=issuer, client_id="acme-client", nonce="n-0S6_WzA2Mj", token_use="id")
+
+    def ours() -> None:
+        validate_id_token(token, lambda header: resolver.resolve(jwks_uri, header), expect)
+
+    public = private.public_key()
+
+    def raw() -> None:
+        signing_input, _, signature = token.rpartition(".")
+        public.verify(base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)),
+                      signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+
+    ours(), raw()  # warm: the resolver's parsed-key memo, imports
+    comparison = Comparison("token_validation", "validate_id_token (warm resolver)",
+                            "cryptography RSA verify", "ops/s")
+    interleave(comparison, rounds, lambda: 1e6 / per_op_us(ours, count), lambda: 1e6 / per_op_us(raw, count))
+    return comparison
+
+
+# -- 3 and 4: in-process through Django's WSGI handler -------------------------------------------
+class WSGI:
+    """Calls Django's WSGI application directly: no sockets, only Django's own request cycle."""
+
+    def __init__(self) -> None:
+        from django.core.wsgi import get_wsgi_application
+
+        self.app = get_wsgi_application()
+
+    def get(self, path: str, query: str = "", cookie: str = "") -> tuple[int, dict[str, str], bytes]:
+        environ = {
+            "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SCRIPT_NAME": "",
+            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "HTTP_HOST": "127.0.0.1:8000",
+            "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(b""), "wsgi.errors": sys.stderr, "wsgi.version": (1, 0),
+            "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
+        }
+        if cookie:
+            environ["HTTP_COOKIE"] = cookie
+        answer: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+            answer["status"], answer["headers"] = int(status[:3]), dict(headers)
+
+        response = self.app(environ, start_response)
+        try:
+            body = b"".join(response)
+        finally:
+            response.close()  # request_finished: what a server does after every request
+        return answer["status"], answer["headers"], body
+
+
+def bench_me(wsgi: WSGI, sso_cookie: str, rounds: int, count: int) -> Comparison:
+    from django.contrib.auth.models import Group, User
+    from django.test import Client
+
+    plain = User.objects.create_user("plain-user", email="plain@example.com")
+    plain.groups.add(*(Group.objects.get_or_create(name=n)[0] for n in ("Administrators", "Engineers")))
+    client = Client()
+    client.force_login(plain, backend="django.contrib.auth.backends.ModelBackend")
+    plain_cookie = f"sessionid={client.cookies['sessionid'].value}"
+
+    status, _, body = wsgi.get("/api/me/", cookie=sso_cookie)
+    assert status == 200 and json.loads(body)["organization"] == "acme", (status, body[:300])
+    status, _, body = wsgi.get("/plain/me/", cookie=plain_cookie)
+    assert status == 200 and json.loads(body)["groups"] == ["Administrators", "Engineers"], (status, body[:300])
+
+    comparison = Comparison("authenticated_request", "GET /api/me/ (SSO session)",
+                            "GET /plain/me/ (force_login session)", "us/op")
+    interleave(
+        comparison, rounds,
+        lambda: per_op_us(lambda: wsgi.get("/api/me/", cookie=sso_cookie), count),
+        lambda: per_op_us(lambda: wsgi.get("/plain/me/", cookie=plain_cookie), count),
+    )
+    return comparison
+
+
+def bench_start(wsgi: WSGI, rounds: int, count: int) -> Comparison:
+    from benchmarks import bench_router
+
+    rng = random.Random(8)
+
+    def start(alias: str, email: Callable[[], str]) -> float:
+        bench_router.ACTIVE = alias
+
+        def one() -> None:
+            status, _, _ = wsgi.get("/api/oidc/cognito/login/", query=f"email={email()}")
+            if status != 302:
+                raise RuntimeError(f"login start on {alias}: HTTP {status}")
+
+        try:
+            return per_op_us(one, count)
+        finally:
+            bench_router.ACTIVE = None
+
+    def among_many() -> str:
+        return f"someone%40org-{rng.randrange(TENANTS)}.example"
+
+    def the_one() -> str:
+        return "alice%40acme.test"
+
+    start("many", among_many), start("one", the_one)  # warm both databases' caches
+    comparison = Comparison("login_start_100k", f"login start, {TENANTS:,} organizations",
+                            "login start, 1 organization", "us/op")
+    interleave(comparison, rounds, lambda: start("many", among_many), lambda: start("one", the_one))
+    return comparison
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Close the identity provider's standard input (it exits then); kill it if it does not."""
+    if process.stdin:
+        process.stdin.close()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(5)
+
+
+# -- the run -----------------------------------------------------------------------------------
+def idp_config(ours_url: str, peer_url: str) -> dict[str, Any]:
+    users = [{"sub": f"00u-user{i}", "email": f"user{i}@acme.test", "email_verified": True,
+              "groups": ["engineering", "sso-admins"]} for i in range(USERS)]
+    return {
+        "region": "us-east-1", "user_pool_id": POOL,
+        "clients": [
+            {"client_id": "acme-client", "client_secret": "acme-secret",
+             "callback_urls": [f"{ours_url}/api/oidc/cognito/callback/"], "identity_providers": ["AcmeOkta"]},
+            {"client_id": "peer-client", "client_secret": "peer-secret",
+             "callback_urls": [f"{peer_url}/oidc/callback/"], "identity_providers": ["AcmeOkta"]},
+        ],
+        "identity_providers": [{"name": "AcmeOkta", "groups_format": "bracketed", "users": users}],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="tenant_sso benchmarks against same-run baselines")
+    parser.add_argument("--quick", action="store_true", help="short rounds (a smoke run, noisy figures)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--concurrency", type=int, default=4, help="browsers logging in at once")
+    parser.add_argument("--idp-rtt-ms", type=float, default=20.0,
+                        help="also measure logins with the IdP's back channel this far away (0: skip)")
+    parser.add_argument("--only", default="logins,tokens,me,start",
+                        help="comma-separated subset of: logins, tokens, me, start")
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    login_seconds, rounds = (3.0, 2) if args.quick else (12.0, 3)
+    micro = 200 if args.quick else 2000
+    began = time.perf_counter()
+    if "logins" in only:
+        install_peer()
+    results: list[Comparison] = []
+
+    with tempfile.TemporaryDirectory(prefix="tenant-sso-bench-") as tmp, ExitStack() as stack:
+        log("starting PostgreSQL and Redis")
+        pg = stack.enter_context(servers.PostgresServer())
+        redis = stack.enter_context(servers.RedisServer())
+        ours_port, peer_port, idp_port = servers.free_port(), servers.free_port(), servers.free_port()
+        ours_url, peer_url = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{peer_port}"
+
+        config = Path(tmp) / "idp.json"
+        config.write_text(json.dumps(idp_config(ours_url, peer_url)))
+        idp = subprocess.Popen([sys.executable, "-m", "benchmarks.idp_process", str(config), str(idp_port)],
+                               cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])})
+        stack.callback(stop_process, idp)
+        idp_url = (idp.stdout.readline() if idp.stdout else b"").decode().strip()
+        assert idp_url, "the identity provider did not start"
+        issuer = f"{idp_url}/{POOL}"
+
+        log("migrating; creating acme; loading 100,000 organizations")
+        template_url = pg.create_database("template_ours")
+        env = servers.app_env(DATABASE_URL=template_url, REDIS_URL=redis.url, TENANT_SSO_LOG_LEVEL="WARNING")
+        servers.manage(env, "migrate", "--noinput")
+        servers.manage(
+            {**env, "ACME_SECRET": "acme-secret"}, "sso_connection", "create", "--org", "acme",
+            "--email-domain", "acme.test", "--kind", "cognito", "--issuer", issuer, "--cognito-domain", idp_url,
+            "--identity-provider", "AcmeOkta", "--client-id", "acme-client", "--client-secret-env", "ACME_SECRET",
+            "--allowed-group", "engineering", "--group-map", "engineering=Engineers",
+            "--group-map", "sso-admins=Administrators",
+        )
+        ours_db = pg.create_database("ours", template="template_ours")
+        one_db = pg.create_database("one", template="template_ours")
+        many_db = pg.create_database("many", template="template_ours")
+        subprocess.run([sys.executable, "-m", "tests.services.tenants_bulk", "load", str(TENANTS),
+                        "--issuer", issuer, "--domain", idp_url],
+                       env={**env, "DATABASE_URL": many_db}, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        peer_db = pg.create_database("peer")
+        peer_env = {**env, "DATABASE_URL": peer_db, "DJANGO_SETTINGS_MODULE": "benchmarks.peer_project.settings",
+                    "BENCH_IDP_URL": idp_url, "BENCH_IDP_ISSUER": issuer,
+                    "PYTHONPATH": os.pathsep.join([str(PEER_SITE), env["PYTHONPATH"]])}
+        servers.manage(peer_env, "migrate", "--noinput")
+
+        # -- 1. logins
+        ours_env = {**env, "DATABASE_URL": ours_db, "TENANT_SSO_LOG_LEVEL": "INFO"}
+        ours_app = stack.enter_context(servers.GunicornApp(ours_env, port=ours_port, workers=2,
+                                                           log=Path(tmp) / "ours.log"))
+        ours_driver = LoginDriver(lambda u: f"{ours_url}/api/oidc/cognito/login/?email=user{u}%40acme.test",
+                                  ours_url, "/", args.concurrency)
+        if "logins" in only:
+            log(f"logins, IdP on this machine: {rounds} x {login_seconds}s per side")
+            results.append(bench_logins(
+                "logins", "", ours_driver, peer_env, peer_port, Path(tmp), args.concurrency, rounds, login_seconds,
+            ))
+        if "logins" in only and args.idp_rtt_ms:
+            rtt = args.idp_rtt_ms / 1000
+            log(f"logins, IdP {args.idp_rtt_ms:g} ms away: {rounds} x {login_seconds}s per side")
+            route = servers.TcpProxy(idp_port, rtt=rtt).start()
+            stack.callback(route.stop)
+            # The apps reach the IdP's back channel through the delaying route; browsers go direct.
+            with pg.connect("ours") as conn:
+                conn.execute("UPDATE tenant_sso_connection SET cognito_domain = %s", (route.url,))
+            remote = LoginDriver(ours_driver.start_url, ours_url, "/", args.concurrency, (route.url, idp_url))
+            results.append(bench_logins(
+                "logins_remote_idp", f", IdP {args.idp_rtt_ms:g} ms away", remote,
+                {**peer_env, "BENCH_IDP_BACKEND_URL": route.url}, peer_port, Path(tmp), args.concurrency,
+                rounds, login_seconds,
+            ))
+            with pg.connect("ours") as conn:
+                conn.execute("UPDATE tenant_sso_connection SET cognito_domain = %s", (idp_url,))
+
+        # an SSO session for benchmark 3, made by a real login
+        browser = AppBrowser()
+        with httpx.Client(follow_redirects=False, timeout=30) as idp_browser:
+            ours_driver.login(0, idp_browser, browser)
+        sso_cookie = f"sessionid={browser.cookies['sessionid']}"
+        ours_app.stop()
+
+        # -- 2. tokens
+        if "tokens" in only:
+            log("token validation")
+            results.append(bench_tokens(rounds * 4, micro))
+
+        # -- 3, 4: in-process Django on PostgreSQL
+        os.environ.update({k: v for k, v in ours_env.items() if k.startswith(("DJANGO_", "TENANT_SSO_"))})
+        os.environ.update({"DATABASE_URL": ours_db, "REDIS_URL": redis.url, "BENCH_DB_ONE": one_db,
+                           "BENCH_DB_MANY": many_db, "TENANT_SSO_LOG_LEVEL": "WARNING",
+                           "DJANGO_SETTINGS_MODULE": "benchmarks.bench_settings"})
+        import django
+
+        django.setup()
+        wsgi = WSGI()
+        if "me" in only:
+            log("authenticated requests")
+            results.append(bench_me(wsgi, sso_cookie, rounds * 10, micro // 10))
+        if "start" in only:
+            log("login start, 100,000 vs 1 organization")
+            results.append(bench_start(wsgi, rounds * 10, micro // 20))
+        from django.db import connections
+
+        connections.close_all()
+
+    report(results, time.perf_counter() - began, args)
+    return 0
+
+
+def report(results: list[Comparison], elapsed: float, args: argparse.Namespace) -> None:
+    machine = f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}"
+    print(f"\ntenant_sso benchmarks ({machine}; {elapsed:.0f}s{', --quick' if args.quick else ''})\n")
+    for c in results:
+        ours, base = statistics.median(c.ours), statistics.median(c.base)
+        print(f"{c.name}")
+        print(f"  {c.ours_label:<48} {ours:>10.1f} {c.unit}")
+        print(f"  {c.base_label:<48} {base:>10.1f} {c.unit}")
+        note = f", {c.errors} errors" if c.errors else ""
+        print(f"  ratio {c.ratio:.2f}  ({c.verdict()}; rounds {len(c.ours)}{note})")
+        for line in c.notes:
+            print(f"  {line}")
+        print()
+    if args.json:
+        args.json.write_text(json.dumps({c.name: c.as_dict() for c in results}, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
