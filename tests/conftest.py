@@ -87,3 +87,6 @@ def _clear_cache() -> Iterator[None]:
 
     cache.clear()
     yield
+
+
+pytest_plugins = ["tests.browser_fixtures"]  # Playwright fixtures for tests/browser and tests/admin

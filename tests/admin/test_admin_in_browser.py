@@ -1,16 +1,12 @@
 """The admin control panel in a real browser (Playwright + Debian's Chromium) against a live server
 and the local identity provider: the pages support staff use, and their screenshots.
 
-Screenshots go to tests/artifacts/screenshots/; with ``TENANT_SSO_UPDATE_SCREENSHOTS=1`` they
-replace the ones in docs/screenshots/ (referenced by docs/admin.md).
+Screenshots (the ``shot`` fixture of tests/browser/conftest.py) are referenced by docs/admin.md.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,43 +15,6 @@ from django.utils import timezone
 from tenant_sso.models import Connection, LoginEvent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("TENANT_SSO_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / ("docs/screenshots" if os.environ.get("TENANT_SSO_UPDATE_SCREENSHOTS") else "tests/artifacts/screenshots")
-MAX_SHOT_BYTES = 300 * 1024
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(15000)
-    yield context.new_page()
-    context.close()
-
-
-def shot(page: Any, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"admin-{name}.png"
-    page.screenshot(path=str(path))
-    assert path.stat().st_size < MAX_SHOT_BYTES, f"{path} is {path.stat().st_size} bytes"
-    return path
-
 
 @pytest.fixture
 def site(live_server: Any, tenants: Any, idp: Any, admin_user: Any, settings: Any) -> dict[str, Any]:
@@ -98,14 +57,14 @@ def sign_in_to_admin(page: Any, app: str) -> None:
     page.click("#toggle-nav-sidebar")  # more room for the tables (remembered by the browser)
 
 
-def test_support_staff_check_a_customer_in_the_admin(page: Any, site: dict[str, Any]) -> None:
+def test_support_staff_check_a_customer_in_the_admin(page: Any, site: dict[str, Any], shot: Any) -> None:
     app, acme = site["app"], site["acme"]
     sign_in_to_admin(page, app)
 
     page.goto(f"{app}/admin/tenant_sso/organization/")
     assert "acme.test" in page.inner_text("#result_list")
     assert "AWS, enabled" in page.inner_text("#result_list")
-    shot(page, "organizations")
+    shot(page, "admin-organizations")
 
     page.click("text=Acme Corp")
     page.wait_for_selector(".sso-connection-inline")
@@ -113,7 +72,7 @@ def test_support_staff_check_a_customer_in_the_admin(page: Any, site: dict[str, 
     assert page.inner_text(".sso-connection-inline .sso-secret-state") == "set"
     assert page.input_value("input[name$='-client_secret']") == ""
     page.evaluate("window.scrollTo(0, document.querySelector('#connections-group').offsetTop - 260)")
-    shot(page, "organization")
+    shot(page, "admin-organization")
 
     page.click("a.sso-open-connection")
     page.wait_for_selector("#sso-test-connection")
@@ -122,7 +81,7 @@ def test_support_staff_check_a_customer_in_the_admin(page: Any, site: dict[str, 
     statuses = page.eval_on_selector_all("#sso-diagnostics tr.sso-check", "rows => rows.map(r => r.dataset.status)")
     assert statuses == ["passed"] * 6
     assert page.inner_text("#sso-refusal-count") == "3"
-    shot(page, "connection-test")
+    shot(page, "admin-connection-test")
 
     # A wrong secret: the token endpoint check says so, the others still pass.
     wrong = Connection.objects.get(pk=acme.pk)
@@ -131,7 +90,7 @@ def test_support_staff_check_a_customer_in_the_admin(page: Any, site: dict[str, 
     page.click("#sso-test-connection")
     page.wait_for_selector("tr[data-check='Token endpoint (client ID and secret)'][data-status='failed']")
     assert "invalid_client" in page.inner_text("tr[data-check='Token endpoint (client ID and secret)']")
-    shot(page, "connection-test-failed")
+    shot(page, "admin-connection-test-failed")
     wrong.set_client_secret("acme-secret")
     wrong.save()
 
@@ -142,19 +101,19 @@ def test_support_staff_check_a_customer_in_the_admin(page: Any, site: dict[str, 
     page.wait_for_selector("#test-decision")
     assert page.inner_text("#test-decision") == "allowed"
     assert "engineering" in page.inner_text("#test-groups")
-    shot(page, "try-login")
+    shot(page, "admin-try-login")
     page.click("#test-back")  # still signed in as the admin
     page.wait_for_selector("#sso-test-connection")
 
     page.goto(f"{app}/admin/tenant_sso/loginevent/")
     table = page.inner_text("#result_list")
     assert "not_in_allowed_group" in table and "test login" in table
-    shot(page, "login-events")
+    shot(page, "admin-login-events")
     page.goto(f"{app}/admin/tenant_sso/loginevent/?outcome=denied")
     assert "alice@acme.test" not in page.inner_text("#result_list")
 
 
-def test_denied_try_login_is_shown_as_a_decision(page: Any, site: dict[str, Any]) -> None:
+def test_denied_try_login_is_shown_as_a_decision(page: Any, site: dict[str, Any], shot: Any) -> None:
     app, acme = site["app"], site["acme"]
     sign_in_to_admin(page, app)
     page.goto(f"{app}/admin/tenant_sso/connection/{acme.pk}/change/")
@@ -163,4 +122,4 @@ def test_denied_try_login_is_shown_as_a_decision(page: Any, site: dict[str, Any]
     page.wait_for_selector("#test-decision")
     assert page.inner_text("#test-decision") == "denied"
     assert page.inner_text("#test-reason") == "not_in_allowed_group"
-    shot(page, "try-login-denied")
+    shot(page, "admin-try-login-denied")

@@ -1,16 +1,23 @@
-"""Playwright driving Debian's Chromium (``apt-get install chromium``); no browser download."""
+"""Playwright driving Debian's Chromium (``apt-get install chromium``); no browser download.
+
+Loaded by tests/conftest.py for every browser test (``tests/browser``, ``tests/admin``): one Chromium per session, a fresh
+context per test, and ``shot(page, name)`` saving screenshots to tests/artifacts/screenshots/, or to
+docs/screenshots/ with ``TENANT_SSO_UPDATE_SCREENSHOTS=1``.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 CHROMIUM = os.environ.get("TENANT_SSO_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "screenshots"
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / ("docs/screenshots" if os.environ.get("TENANT_SSO_UPDATE_SCREENSHOTS") else "tests/artifacts/screenshots")
+MAX_SHOT_BYTES = 300 * 1024
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -30,20 +37,21 @@ def chromium() -> Iterator[Any]:
 
 @pytest.fixture
 def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1100, "height": 720})
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(15000)
     yield context.new_page()
     context.close()
 
 
 @pytest.fixture
-def shot() -> Any:
-    """``shot(page, name)`` saves a screenshot under tests/artifacts/screenshots/."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+def shot() -> Callable[[Any, str], Path]:
+    """``shot(page, name)`` saves ``<name>.png`` (under 300 KB, so the docs stay light)."""
 
     def take(page: Any, name: str) -> Path:
-        path = ARTIFACTS / f"{name}.png"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        path = SHOTS / f"{name}.png"
         page.screenshot(path=str(path))
+        assert path.stat().st_size < MAX_SHOT_BYTES, f"{path} is {path.stat().st_size} bytes"
         return path
 
     return take
