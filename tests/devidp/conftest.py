@@ -8,7 +8,7 @@ server's start-up time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -33,3 +33,15 @@ def shared_browser(shared_server: DevIdPServer) -> Iterator[Browser]:
     """A new browser (empty cookie jar) at the module's shared server."""
     with new_client(follow_redirects=False) as http:
         yield Browser(shared_server, http)
+
+
+@pytest.fixture
+def server(devidp_factory: Callable[..., DevIdPServer]) -> DevIdPServer:
+    """A server of its own, for tests that change its state."""
+    return devidp_factory(config())
+
+
+@pytest.fixture
+def browser(server: DevIdPServer) -> Iterator[Browser]:
+    with new_client(follow_redirects=False) as http:
+        yield Browser(server, http)

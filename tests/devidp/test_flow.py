@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,17 +14,6 @@ from tenant_sso.devidp import DevIdPServer
 from .helpers import CALLBACK, POOL, Browser, config, exchange, new_client, pkce_pair, query_of, rp, verify
 
 Factory = Callable[..., DevIdPServer]
-
-
-@pytest.fixture
-def server(devidp_factory: Factory) -> DevIdPServer:
-    return devidp_factory(config())
-
-
-@pytest.fixture
-def browser(server: DevIdPServer) -> Iterator[Browser]:
-    with new_client(follow_redirects=False) as http:
-        yield Browser(server, http)
 
 
 def test_login_page_lists_the_idp_users(browser: Browser) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,21 +14,10 @@ from joserfc.jwk import RSAKey
 
 from tenant_sso.devidp import DevIdPServer
 
-from .helpers import Browser, config, exchange, new_client, verify
+from .helpers import Browser, exchange, verify
 
 Factory = Callable[..., DevIdPServer]
 Sign = Callable[[dict[str, Any], dict[str, Any]], str]
-
-
-@pytest.fixture
-def server(devidp_factory: Factory) -> DevIdPServer:
-    return devidp_factory(config())
-
-
-@pytest.fixture
-def browser(server: DevIdPServer) -> Iterator[Browser]:
-    with new_client(follow_redirects=False) as http:
-        yield Browser(server, http)
 
 
 def _id_token(server: DevIdPServer, browser: Browser) -> str:

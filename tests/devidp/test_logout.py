@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 import pytest
@@ -12,17 +12,6 @@ from tenant_sso.devidp import DevIdPServer
 from .helpers import CALLBACK, LOGGED_OUT, Browser, config, new_client, query_of
 
 Factory = Callable[..., DevIdPServer]
-
-
-@pytest.fixture
-def server(devidp_factory: Factory) -> DevIdPServer:
-    return devidp_factory(config())
-
-
-@pytest.fixture
-def browser(server: DevIdPServer) -> Iterator[Browser]:
-    with new_client(follow_redirects=False) as http:
-        yield Browser(server, http)
 
 
 def test_logout_clears_the_session_and_redirects(server: DevIdPServer, browser: Browser) -> None:
