@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from tenant_sso.devidp import DevIdP, DevIdPConfig
 
 from ... import demo
+
+
+def _in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 class Command(BaseCommand):
@@ -29,6 +35,10 @@ class Command(BaseCommand):
         state.mkdir(parents=True, exist_ok=True)
         call_command("migrate", verbosity=0, interactive=False)
         idp = DevIdP(DevIdPConfig.from_dict(demo.idp_config(app_url)), key_file=state / "devidp-keys.json")
+        for port, variable in ((options["app_port"], "DEMO_APP_PORT"), (options["idp_port"], "DEMO_IDP_PORT")):
+            if _in_use(port):
+                raise CommandError(f"Port {port} on 127.0.0.1 is in use (another demo?). "
+                                   f"Stop it, or choose another port: {variable}=<port> make demo")
         server = idp.serve(host="127.0.0.1", port=options["idp_port"])
         try:
             demo.seed(server.issuer, server.base_url, app_url)
