@@ -143,6 +143,7 @@ class LoginDriver:
         self.concurrency = concurrency
         self.browser_route = browser_route  # (app's IdP URL, the URL the browser reaches it by)
         self.errors: list[str] = []
+        self.completed = 0
         self.steps: dict[str, list[float]] = {"app: login start": [], "IdP: sign-in": [], "app: callback": []}
 
     def login(self, user: int, idp: httpx.Client, app: AppBrowser) -> None:
@@ -189,11 +190,25 @@ class LoginDriver:
             thread.start()
         for thread in threads:
             thread.join()
+        self.completed += sum(counts)
         return sum(counts) / (time.perf_counter() - started), sum(counts)
 
 
+def statements(pg: servers.PostgresServer, database: str) -> int:
+    """Statements the clients sent to ``database`` so far, BEGIN and COMMIT included: round trips.
+    Not counted: the foreign-key checks PostgreSQL runs itself at COMMIT (Django's constraints are
+    DEFERRABLE INITIALLY DEFERRED), which pg_stat_statements lists as top-level statements too."""
+    with pg.connect() as conn:
+        row = conn.execute(
+            "SELECT coalesce(sum(s.calls), 0) FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
+            " WHERE d.datname = %s AND s.toplevel AND s.query NOT LIKE %s",
+            (database, "SELECT $2 FROM ONLY % FOR KEY SHARE OF x")).fetchone()
+    return int(row[0]) if row else 0
+
+
 def bench_logins(name: str, where: str, ours: LoginDriver, peer_env: dict[str, str], peer_port: int,
-                 tmp: Path, concurrency: int, rounds: int, seconds: float) -> Comparison:
+                 tmp: Path, concurrency: int, rounds: int, seconds: float,
+                 pg: servers.PostgresServer) -> Comparison:
     """Interleaved rounds of logins on tenant_sso's app and on the peer's (started here)."""
     with servers.GunicornApp(peer_env, port=peer_port, workers=2, wsgi="benchmarks.peer_project.wsgi:application",
                              log=tmp / "peer.log"):
@@ -204,13 +219,20 @@ def bench_logins(name: str, where: str, ours: LoginDriver, peer_env: dict[str, s
             for times in driver.steps.values():
                 times.clear()
         comparison = Comparison(name, f"tenant_sso{where}", f"mozilla-django-oidc 5.0.2{where}", "logins/s")
+        before = {db: statements(pg, db) for db in ("ours", "peer")}
+        done = {"ours": ours.completed, "peer": peer.completed}
         interleave(comparison, rounds, lambda: ours.run(seconds)[0], lambda: peer.run(seconds)[0])
+        per_login = {
+            db: (statements(pg, db) - before[db]) / max(1, driver.completed - done[db])
+            for db, driver in (("ours", ours), ("peer", peer))
+        }
     comparison.errors = len(ours.errors) + len(peer.errors)
     for error in (ours.errors + peer.errors)[:5]:
         log(f"login error: {error}")
-    for label, driver in (("tenant_sso", ours), ("mozilla-django-oidc", peer)):
-        comparison.notes.append(f"{label}: median ms per step: " + ", ".join(
-            f"{step} {statistics.median(times):.1f}" for step, times in driver.steps.items() if times))
+    for label, driver, db in (("tenant_sso", ours, "ours"), ("mozilla-django-oidc", peer, "peer")):
+        comparison.notes.append(f"{label}: {per_login[db]:.1f} SQL round trips per login; median ms per step: "
+                                + ", ".join(f"{step} {statistics.median(times):.1f}"
+                                            for step, times in driver.steps.items() if times))
     return comparison
 
 
@@ -410,7 +432,8 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="tenant-sso-bench-") as tmp, ExitStack() as stack:
         log("starting PostgreSQL and Redis")
-        pg = stack.enter_context(servers.PostgresServer())
+        pg = stack.enter_context(servers.PostgresServer(
+            "shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all"))
         redis = stack.enter_context(servers.RedisServer())
         ours_port, peer_port, idp_port = servers.free_port(), servers.free_port(), servers.free_port()
         ours_url, peer_url = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{peer_port}"
@@ -436,6 +459,8 @@ def main() -> int:
             "--allowed-group", "engineering", "--group-map", "engineering=Engineers",
             "--group-map", "sso-admins=Administrators",
         )
+        with pg.connect() as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         ours_db = pg.create_database("ours", template="template_ours")
         one_db = pg.create_database("one", template="template_ours")
         many_db = pg.create_database("many", template="template_ours")
@@ -458,6 +483,7 @@ def main() -> int:
             log(f"logins, IdP on this machine: {rounds} x {login_seconds}s per side")
             results.append(bench_logins(
                 "logins", "", ours_driver, peer_env, peer_port, Path(tmp), args.concurrency, rounds, login_seconds,
+                pg,
             ))
         if "logins" in only and args.idp_rtt_ms:
             rtt = args.idp_rtt_ms / 1000
@@ -471,7 +497,7 @@ def main() -> int:
             results.append(bench_logins(
                 "logins_remote_idp", f", IdP {args.idp_rtt_ms:g} ms away", remote,
                 {**peer_env, "BENCH_IDP_BACKEND_URL": route.url}, peer_port, Path(tmp), args.concurrency,
-                rounds, login_seconds,
+                rounds, login_seconds, pg,
             ))
             with pg.connect("ours") as conn:
                 conn.execute("UPDATE tenant_sso_connection SET cognito_domain = %s", (idp_url,))

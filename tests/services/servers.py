@@ -65,7 +65,9 @@ def is_root() -> bool:
 class PostgresServer:
     """``initdb`` + ``pg_ctl start`` in a temporary directory; superuser ``postgres``, trust auth."""
 
-    def __init__(self) -> None:
+    def __init__(self, *settings: str) -> None:
+        """``settings``: extra ``name=value`` server settings (``-c``)."""
+        self.settings = settings
         bin_dir = postgres_bin_dir()
         if bin_dir is None:
             raise ServiceUnavailable("PostgreSQL is not installed (Debian: apt-get install postgresql)")
@@ -90,7 +92,7 @@ class PostgresServer:
                   "--no-sync", "-E", "UTF8", "--locale=C")
         options = (
             f"-h {self.host} -p {self.port} -k {self.tmp} -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c max_connections=200"
+            "-c full_page_writes=off -c max_connections=200" + "".join(f" -c {x}" for x in self.settings)
         )
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.tmp / "log"),
                   "-o", options, "-w", "-t", "60", "start", timeout=90)
