@@ -7,6 +7,7 @@ copied from a template migrated once (``CREATE DATABASE ... TEMPLATE``), and an 
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,7 +22,7 @@ TEMPLATE_DB = "tenant_sso_template"
 
 def _ensure_installed() -> None:
     """Install PostgreSQL / Redis when missing (as root, like CI); otherwise skip with the reason."""
-    missing = servers.postgres_bin_dir() is None or not servers.shutil.which("redis-server")
+    missing = servers.postgres_bin_dir() is None or not shutil.which("redis-server")
     if not missing:
         return
     if not servers.is_root():
