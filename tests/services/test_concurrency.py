@@ -34,16 +34,15 @@ def racing_app(database_url: str, redis_url: str, start_app: Any) -> Any:
     """An app whose callbacks wait for each other; returns (app, idp, barrier counter)."""
     port = free_port()
     idp, idp_server = start_idp([f"http://127.0.0.1:{port}"], users=N)
-    env = services_env(
-        database_url, redis_url,
-        DJANGO_SETTINGS_MODULE="tests.services.barrier_settings",
-    )
-    create_acme(env, idp_server)
-    app = start_app(env, port=port, workers=2, threads=N)
     counter = redis.Redis.from_url(redis_url)
-    yield app, idp, counter
-    counter.close()
-    idp_server.stop()
+    try:
+        env = services_env(database_url, redis_url, DJANGO_SETTINGS_MODULE="tests.services.barrier_settings")
+        create_acme(env, idp_server)
+        app = start_app(env, port=port, workers=2, threads=N)
+        yield app, idp, counter
+    finally:
+        counter.close()
+        idp_server.stop()
 
 
 def race(app_url: str, emails: list[str], counter: Any) -> list[int]:
