@@ -7,6 +7,7 @@ new groups, and an existing user's logins all at once.
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -102,3 +103,38 @@ def test_an_existing_users_group_sync_does_not_interleave(racing_app: Any, sql: 
         "select g.name from auth_user_groups ug join auth_group g on g.id = ug.group_id"
     ) == [("Engineers",)]
     assert sql("select outcome, count(*) from tenant_sso_loginevent group by outcome") == [("success", N + 1)]
+
+
+def test_a_callback_sent_twice_at_once_logs_in_once(racing_app: Any, sql: Any) -> None:
+    """A double click on the IdP's last page: the code is single use, so one wins, one is refused."""
+    app, _, counter = racing_app
+    counter.set(SIZE_KEY, 1)
+    browser = AppBrowser()
+    callback = sign_in_at_idp(start_login(app.url, browser, "alice@acme.test"), "alice@acme.test")
+    cookie = dict(browser.cookies)
+
+    def send(_: int) -> Any:
+        twin = AppBrowser(cookies=dict(cookie))
+        try:
+            return twin.get(callback)
+        finally:
+            twin.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        responses = list(pool.map(send, range(2)))
+
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses[0] == 302, [r.text[:300] for r in responses]
+    refused = next(r for r in responses if r.status_code != 302)
+    # The loser either finds its state already used (the winner's session was saved first), or
+    # reaches the IdP with a code that was just redeemed.
+    code = re.search(r'id="sso-error-code">([a-z_]+)<', refused.text)
+    assert code is not None and (refused.status_code, code[1]) in {
+        (400, "state_unknown"),
+        (502, "token_exchange_failed"),
+    }, (refused.status_code, refused.text[:300])
+    assert sql("select outcome, reason from tenant_sso_loginevent order by outcome") == [
+        ("error", code[1]),
+        ("success", ""),
+    ]
+    assert sql("select count(*) from tenant_sso_federatedidentity") == [(1,)]
