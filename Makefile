@@ -36,7 +36,8 @@ demo: install
 	cd example && ../$(PY) manage.py demo
 
 lint: install
-	$(VENV)/bin/ruff check src tests example
+	$(VENV)/bin/ruff check src tests example benchmarks
+	$(VENV)/bin/mypy src/tenant_sso
 
 bench: install system-deps
 	$(PY) benchmarks/run.py

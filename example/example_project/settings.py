@@ -8,6 +8,11 @@ DJANGO_DEBUG       "1" for local development (the default when unset)
 DJANGO_ALLOWED_HOSTS  comma-separated, default 127.0.0.1,localhost
 TENANT_SSO_ENCRYPTION_KEYS  comma-separated Fernet keys, newest first
 TENANT_SSO_BASE_URL         public base URL when behind a proxy
+DJANGO_SECURE_PROXY_SSL_HEADER  "1" to trust X-Forwarded-Proto from the proxy
+DJANGO_CSRF_TRUSTED_ORIGINS     comma-separated origins (https://app.example.com)
+CACHE_KEY_PREFIX   Redis key prefix (default "example")
+
+Production: gunicorn with example/gunicorn.conf.py (docs/production.md).
 """
 
 from __future__ import annotations
@@ -74,14 +79,26 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=60,
+        conn_health_checks=True,
     )
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Socket timeouts: a Redis that stops answering must not hold logins for minutes (the cache
+    # holds only derived data; tenant_sso falls back to the identity provider meanwhile).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "example"),
+            "TIMEOUT": 3600,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {
         "default": {
@@ -94,6 +111,10 @@ SESSION_ENGINE = os.environ.get("SESSION_ENGINE", "django.contrib.sessions.backe
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+if os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER") == "1":  # behind a TLS-terminating proxy
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
