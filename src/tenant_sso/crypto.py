@@ -17,6 +17,7 @@ from .conf import app_settings
 from .exceptions import ConfigurationError
 
 PREFIX = "fernet:"
+UNAVAILABLE = "Single sign-on is temporarily unavailable. Please tell your administrator."
 
 
 def _fernet() -> MultiFernet:
@@ -27,7 +28,9 @@ def _fernet() -> MultiFernet:
     try:
         return MultiFernet([Fernet(k.encode()) for k in keys])
     except ValueError as exc:
-        raise ConfigurationError("encryption_key_invalid", detail="a Fernet key is malformed") from exc
+        raise ConfigurationError(
+            "encryption_key_invalid", status=503, message=UNAVAILABLE, detail="a Fernet key is malformed"
+        ) from exc
 
 
 def encrypt(plaintext: str) -> str:
@@ -40,12 +43,17 @@ def decrypt(stored: str) -> str:
     if not stored:
         return ""
     if not stored.startswith(PREFIX):
-        raise ConfigurationError("client_secret_unreadable", detail="secret is not encrypted")
+        raise ConfigurationError(
+            "client_secret_unreadable", status=503, message=UNAVAILABLE, detail="secret is not encrypted"
+        )
     try:
         return _fernet().decrypt(stored[len(PREFIX) :].encode()).decode()
     except InvalidToken as exc:
         raise ConfigurationError(
-            "client_secret_unreadable", detail="no configured key decrypts the client secret"
+            "client_secret_unreadable",
+            status=503,
+            message=UNAVAILABLE,
+            detail="no configured key decrypts the client secret",
         ) from exc
 
 

@@ -176,3 +176,18 @@ def test_session_expires_at_connection_max_age(client: Any, tenants: Any, browse
 
 def _set_groups(server: Any, idp_name: str, email: str, groups: list[str]) -> None:
     server.idp.set_groups(idp_name, email, groups)
+
+
+def test_unreadable_client_secret_is_a_503_page_not_a_500(
+    client: Any, tenants: Any, browser: Any, settings: Any
+) -> None:
+    """The encryption keys were rotated without re-encrypting: operators see why, users a clear page."""
+    start = client.get(LOGIN, {"org": "acme"})
+    answer = browser.authorize(start["Location"], "alice@acme.test")
+    settings.TENANT_SSO_ENCRYPTION_KEYS = ["kGX1lSo8pHZhX7Fb8eK8p0hTQ0pB9vKx3yqkYJ0w2dE="]
+    from tests.sso import path_of
+
+    response = client.get(path_of(answer.headers["location"]))
+    assert response.status_code == 503 and b"client_secret_unreadable" in response.content
+    assert b"temporarily unavailable" in response.content
+    assert LoginEvent.objects.get().reason == "client_secret_unreadable"

@@ -109,3 +109,23 @@ def test_optional_connection_settings(monkeypatch: Any) -> None:
     assert not connection.use_userinfo and not connection.link_by_email and connection.upstream_logout_url == ""
     with pytest.raises(CommandError, match="upstream_logout_url"):
         create("--upstream-logout-url", "http://acme.okta.example/logout")
+
+
+def test_prune_events_keeps_recent_ones() -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenant_sso.models import LoginEvent
+
+    old = LoginEvent.objects.create(outcome="success")
+    LoginEvent.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=100))
+    recent = LoginEvent.objects.create(outcome="denied", reason="not_in_allowed_group")
+    out = StringIO()
+    call_command("sso_prune_events", "--older-than", "90", "--dry-run", stdout=out)
+    assert "1 login event(s) older than 90 day(s) would be deleted" in out.getvalue()
+    assert LoginEvent.objects.count() == 2
+    call_command("sso_prune_events", "--older-than", "90", stdout=StringIO())
+    assert list(LoginEvent.objects.values_list("pk", flat=True)) == [recent.pk]
+    with pytest.raises(CommandError, match="at least 1 day"):
+        call_command("sso_prune_events", "--older-than", "0", stdout=StringIO())
