@@ -140,3 +140,18 @@ def test_cli_config_error(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "devidp: error:" in result.stderr and "user_pool_id" in result.stderr
+
+
+def test_restarts_on_the_same_port_right_after_a_stop_but_never_shares_a_live_one() -> None:
+    """`make demo` run again right after Ctrl-C must get its port back (TIME_WAIT connections)."""
+    first = DevIdP(DevIdPConfig.from_dict(default_config())).serve(port=0)
+    port = first.port
+    assert httpx.get(first.discovery_url).status_code == 200
+    with pytest.raises(OSError):
+        DevIdP(DevIdPConfig.from_dict(default_config())).serve(port=port)
+    first.stop()
+    again = DevIdP(DevIdPConfig.from_dict(default_config())).serve(port=port)
+    try:
+        assert httpx.get(again.discovery_url).status_code == 200
+    finally:
+        again.stop()

@@ -58,7 +58,9 @@ def redact_path(path: str) -> str:
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
-    allow_reuse_address = False
+    # SO_REUSEADDR: restart on the same port right after a stop (connections left in TIME_WAIT);
+    # Linux still refuses a port another server is listening on.
+    allow_reuse_address = True
     timeout = None  # handle_request() is only called when the socket is readable
 
     def __init__(self, address: tuple[str, int], idp: DevIdP) -> None:
