@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from functools import lru_cache
 from typing import Any
 
@@ -17,8 +16,6 @@ from .oidc.client import ClientCredentials
 from .oidc.http import ProviderHTTP, make_client
 from .oidc.keys import JWKSResolver
 from .oidc.metadata import Cache, ProviderMetadata, cognito_metadata, discover
-
-_lock = threading.Lock()
 
 
 @lru_cache(maxsize=8)
