@@ -42,7 +42,7 @@ from .models import Connection
 from .oidc import pkce
 from .oidc.client import authorization_url, cognito_logout_url, exchange_code
 from .oidc.http import ProviderHTTP
-from .oidc.keys import _parse_jwks  # the very parser a login uses: same keys accepted
+from .oidc.keys import signing_keys  # the very parser a login uses: same keys accepted
 from .oidc.metadata import Cache, ProviderMetadata, cognito_metadata, discover, is_secure_url, parse_discovery
 
 #: Bytes of an error page read to find an OAuth error code in it (Cognito's pages name it).
@@ -222,7 +222,7 @@ def check_jwks(metadata: ProviderMetadata, http: ProviderHTTP) -> CheckResult:
         return _failed(name, f"{metadata.jwks_uri} holds no keys: no ID token could be verified.")
     allowed = set(app_settings.ALLOWED_ALGORITHMS)
     usable = []
-    for kid, key in _parse_jwks(json.dumps(document, sort_keys=True)):
+    for kid, key in signing_keys(json.dumps(document, sort_keys=True)):
         alg = key.get("alg")
         if key.key_type == "RSA" and (alg is None or alg in allowed):
             usable.append(kid or "(no kid)")

@@ -23,7 +23,7 @@ SIGNING_KEY_TYPES = frozenset({"RSA", "EC", "OKP"})
 
 
 @lru_cache(maxsize=256)
-def _parse_jwks(text: str) -> tuple[tuple[str | None, Key], ...]:
+def signing_keys(text: str) -> tuple[tuple[str | None, Key], ...]:
     """Import the signature keys of a JWKS document (by its exact text); unusable keys are skipped."""
     document = json.loads(text)
     usable: list[tuple[str | None, Key]] = []
@@ -43,7 +43,7 @@ def _parse_jwks(text: str) -> tuple[tuple[str | None, Key], ...]:
 
 def select_key(jwks_text: str, kid: str | None) -> Key:
     """The key for ``kid``; without a kid, the only key (several keys make it ambiguous)."""
-    keys = _parse_jwks(jwks_text)
+    keys = signing_keys(jwks_text)
     if kid is None:
         if len(keys) == 1:
             return keys[0][1]
