@@ -32,7 +32,7 @@ from django.utils.html import format_html
 
 from . import diagnostics, flows
 from .exceptions import SSOError
-from .forms import ConnectionForm
+from .forms import ConnectionForm, OrganizationDomainForm, OrganizationForm
 from .models import Connection, FederatedIdentity, LoginEvent, Organization, OrganizationDomain
 
 #: Session key holding the last "Test connection" results of a connection (no secrets in them).
@@ -114,6 +114,7 @@ def connection_activity(connection: Connection, now: Any = None) -> dict[str, An
 # -- organizations -------------------------------------------------------------------------------
 class OrganizationDomainInline(admin.TabularInline):  # type: ignore[type-arg]
     model = OrganizationDomain
+    form = OrganizationDomainForm
     extra = 1
     verbose_name = "email domain"
     verbose_name_plural = "email domains (home-realm discovery: a user's email picks the connection)"
@@ -160,6 +161,7 @@ def _onboarding_available() -> bool:
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = OrganizationForm
     list_display = ("name", "slug", "email_domains", "connection_status", "last_login")
     search_fields = ("name", "slug", "domains__domain", "connections__client_id")
     prepopulated_fields = {"slug": ("name",)}

@@ -25,13 +25,13 @@ from .exceptions import AccessDenied
 MAX_CLAIM_LENGTH = 65536
 MAX_GROUPS = 1000
 MAX_GROUP_LENGTH = 256
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 def normalize_group(name: str) -> str:
     """Canonical form for comparison: trimmed; GUIDs (Entra object IDs) lower-cased."""
     name = name.strip()
-    return name.lower() if _GUID.match(name) else name
+    return name.lower() if GUID.match(name) else name
 
 
 def _from_string(value: str) -> list[str]:

@@ -1,18 +1,21 @@
 """Creating and updating organizations and connections from code (commands, onboarding, scripts).
 
 The admin, ``manage.py sso_connection`` and Cognito onboarding all end here, so every path
-validates the same way (``Connection.clean``) and stores the secret only encrypted.
+validates the same way (:mod:`tenant_sso.validation`, then ``Connection.clean``) and stores the
+secret only encrypted. A refused value raises ``ValidationError`` whose messages carry the rule's
+stable code (``error.error_dict[field][0].code``); :func:`validation_message` puts it in brackets.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import Connection, Organization, OrganizationDomain, normalize_domain
+from . import validation
+from .models import Connection, Organization, OrganizationDomain, owner_label
 
 
 @dataclass
@@ -35,9 +38,46 @@ class ConnectionSpec:
 
 
 def validation_message(error: ValidationError) -> str:
-    if hasattr(error, "message_dict"):
-        return "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
-    return " ".join(error.messages)
+    """One line for a command: ``field: [code] message; ...`` (the code when the rule gave one)."""
+
+    def words(errors: list[ValidationError]) -> str:
+        parts = []
+        for item in errors:
+            for message in item.messages:
+                parts.append(f"[{item.code}] {message}" if item.code else message)
+        return " ".join(parts)
+
+    if hasattr(error, "error_dict"):
+        return "; ".join(f"{k}: {words(v)}" for k, v in error.error_dict.items())
+    return words(error.error_list)
+
+
+def _refused(field_name: str, problem: validation.InvalidValue) -> ValidationError:
+    return ValidationError({field_name: [ValidationError(problem.message, code=problem.code)]})
+
+
+def check_spec(spec: ConnectionSpec) -> ConnectionSpec:
+    """``spec`` with its slug, email domains, issuer and Cognito domain normalised by
+    :mod:`tenant_sso.validation`; ``ValidationError`` (coded) for the first value refused."""
+    checks: list[tuple[str, Any]] = [
+        ("org", lambda: validation.clean_slug(spec.org_slug)),
+        ("email_domains", lambda: [validation.clean_email_domain(d) for d in spec.email_domains]),
+        ("issuer", lambda: validation.clean_issuer(spec.issuer, spec.kind)),
+        ("cognito_domain", lambda: validation.clean_cognito_domain(spec.cognito_domain)),
+    ]
+    values: dict[str, Any] = {}
+    for name, check in checks:
+        try:
+            values[name] = check()
+        except validation.InvalidValue as problem:
+            raise _refused(name, problem) from problem
+    return replace(
+        spec,
+        org_slug=values["org"],
+        email_domains=list(dict.fromkeys(values["email_domains"])),
+        issuer=values["issuer"],
+        cognito_domain=values["cognito_domain"],
+    )
 
 
 @transaction.atomic
@@ -46,6 +86,7 @@ def upsert_connection(spec: ConnectionSpec) -> tuple[Connection, bool]:
 
     Raises ``ValidationError`` with field messages when the spec is not valid; nothing is saved then.
     """
+    spec = check_spec(spec)
     org, _ = Organization.objects.get_or_create(
         slug=spec.org_slug, defaults={"name": spec.org_name or spec.org_slug}
     )
@@ -53,19 +94,22 @@ def upsert_connection(spec: ConnectionSpec) -> tuple[Connection, bool]:
         org.name = spec.org_name
         org.save(update_fields=["name"])
     for domain in spec.email_domains:
-        domain = normalize_domain(domain)
-        owner = OrganizationDomain.objects.filter(domain=domain).exclude(organization=org).first()
+        owner = (
+            OrganizationDomain.objects.filter(domain=domain)
+            .exclude(organization=org)
+            .select_related("organization")
+            .first()
+        )
         if owner is not None:
-            raise ValidationError(
-                {"email_domains": [f"{domain} already belongs to {owner.organization.slug}."]}
-            )
+            message = f"{domain} already belongs to {owner_label(owner.organization)}."
+            raise ValidationError({"email_domains": [ValidationError(message, code="email_domain_taken")]})
         OrganizationDomain.objects.get_or_create(organization=org, domain=domain)
     connection = org.connections.filter(enabled=True).first()
     created = connection is None
     if connection is None:
         connection = Connection(organization=org)
     connection.kind = spec.kind
-    connection.issuer = spec.issuer.rstrip("/")
+    connection.issuer = spec.issuer
     connection.client_id = spec.client_id
     connection.cognito_domain = spec.cognito_domain
     connection.identity_provider = spec.identity_provider

@@ -14,25 +14,75 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib.auth.models import Group
 
-from .claims import MAX_GROUP_LENGTH, normalize_group
-from .models import Connection
+from . import validation
+from .claims import GUID, MAX_GROUP_LENGTH, normalize_group
+from .cognito import identifiers
+from .models import Connection, Organization, OrganizationDomain, owner_label
 
-GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # Something a person meant as an object ID: only hex digits and dashes, long enough.
 _GUID_LIKE = re.compile(r"^[0-9a-fA-F{}-]{20,}$")
-POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")
-COGNITO_ISSUER = re.compile(
-    r"^https://cognito-idp\.(?P<host_region>[a-z0-9-]+)\.amazonaws\.com/(?P<pool>[^/]+)$"
-)
-COGNITO_PREFIX_DOMAIN = re.compile(r"^[a-z0-9-]+\.auth\.(?P<region>[a-z0-9-]+)\.amazoncognito\.com$")
 CLAIM_NAME = re.compile(r"^[^\s]{1,100}$")
-DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
+
+
+def checked(rule: Callable[..., str], value: Any, *args: Any) -> str:
+    """Run a rule of :mod:`tenant_sso.validation`; its refusal becomes a form error with its code."""
+    try:
+        return rule(str(value or ""), *args)
+    except validation.InvalidValue as error:
+        raise forms.ValidationError(error.message, code=error.code) from error
+
+
+def domain_taken(domain: str, organization_pk: int | None, exclude_pk: int | None = None) -> str | None:
+    """Why ``domain`` (normalised) cannot be added to the organization ``organization_pk``:
+    the organization that already owns it, named; ``None`` when it is free."""
+    owner = (
+        OrganizationDomain.objects.filter(domain=domain)
+        .exclude(pk=exclude_pk)
+        .select_related("organization")
+        .first()
+    )
+    if owner is None:
+        return None
+    if organization_pk is not None and owner.organization_id == organization_pk:
+        return f"{domain} is already an email domain of this organization."
+    return f"{domain} already belongs to {owner_label(owner.organization)}."
+
+
+class OrganizationForm(forms.ModelForm):  # type: ignore[type-arg]
+    """An organization: its slug follows :func:`tenant_sso.validation.clean_slug`."""
+
+    class Meta:
+        model = Organization
+        fields = "__all__"
+
+    def clean_slug(self) -> str:
+        return checked(validation.clean_slug, self.cleaned_data.get("slug"))
+
+
+class OrganizationDomainForm(forms.ModelForm):  # type: ignore[type-arg]
+    """An email domain, normalised (case, trailing dot, punycode) and refused when another
+    organization owns it in any spelling, naming that organization."""
+
+    class Meta:
+        model = OrganizationDomain
+        fields = "__all__"
+
+    def clean_domain(self) -> str:
+        domain = checked(validation.clean_email_domain, self.cleaned_data.get("domain"))
+        # Set by the inline formset, unsaved on the add page (then every existing owner is another one).
+        organization = getattr(self.instance, "organization", None)
+        organization_pk = organization.pk if organization is not None else None
+        taken = domain_taken(domain, organization_pk, exclude_pk=self.instance.pk)
+        if taken:
+            raise forms.ValidationError(taken, code="email_domain_taken")
+        return domain
 
 
 def check_group_name(value: str, where: str) -> str:
@@ -216,61 +266,10 @@ class ConnectionForm(forms.ModelForm):  # type: ignore[type-arg]
         return str(kind or self.instance.kind)
 
     def clean_issuer(self) -> str:
-        value = str(self.cleaned_data.get("issuer", "")).strip()
-        kind = self._kind()
-        if value.endswith(DISCOVERY_SUFFIX):
-            value = value[: -len(DISCOVERY_SUFFIX)]  # the discovery URL pasted instead of the issuer
-        pool = POOL_ID.match(value)
-        if pool:
-            if kind != Connection.Kind.COGNITO:
-                raise forms.ValidationError(
-                    "That is a Cognito pool ID: choose the Cognito kind, or enter the OIDC issuer URL."
-                )
-            return f"https://cognito-idp.{pool['region']}.amazonaws.com/{value}"
-        if "://" not in value:
-            raise forms.ValidationError(
-                "Enter the issuer URL (https://...) or, for Cognito, the pool ID (e.g. eu-west-1_AbC123xyz)."
-            )
-        if kind == Connection.Kind.COGNITO:
-            # Cognito's iss has no trailing slash; the comparison with the token is exact.
-            value = value.rstrip("/")
-            match = COGNITO_ISSUER.match(value)
-            host = urlsplit(value).hostname or ""
-            if host.endswith(".amazonaws.com") and not match:
-                raise forms.ValidationError(
-                    "A Cognito issuer is https://cognito-idp.{region}.amazonaws.com/{poolId}, "
-                    "e.g. https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyz."
-                )
-            if match:
-                pool = POOL_ID.match(match["pool"])
-                if pool is None:
-                    raise forms.ValidationError(
-                        f"{match['pool']!r} is not a pool ID: it looks like {match['host_region']}_AbC123xyz."
-                    )
-                if pool["region"] != match["host_region"]:
-                    fixed = f"https://cognito-idp.{pool['region']}.amazonaws.com/{match['pool']}"
-                    raise forms.ValidationError(
-                        f"The pool {match['pool']} is in {pool['region']} but the issuer's host says "
-                        f"{match['host_region']}: use {fixed}."
-                    )
-        return value
+        return checked(validation.clean_issuer, self.cleaned_data.get("issuer", ""), self._kind())
 
     def clean_cognito_domain(self) -> str:
-        value = str(self.cleaned_data.get("cognito_domain", "")).strip()
-        if not value:
-            return value
-        parts = urlsplit(value if "://" in value else f"https://{value}")
-        if parts.path.strip("/") or parts.query:
-            raise forms.ValidationError(
-                "Enter only the domain (e.g. acme.auth.eu-west-1.amazoncognito.com), without a path."
-            )
-        host = parts.hostname or ""
-        if host.startswith("cognito-idp."):
-            raise forms.ValidationError(
-                "That is the issuer's host. The domain is under Branding > Domain in the Cognito console "
-                "(prefix.auth.region.amazoncognito.com, or a custom domain)."
-            )
-        return value.rstrip("/")
+        return checked(validation.clean_cognito_domain, self.cleaned_data.get("cognito_domain", ""))
 
     def clean_groups_claim(self) -> str:
         value = str(self.cleaned_data.get("groups_claim", "")).strip()
@@ -322,12 +321,12 @@ class ConnectionForm(forms.ModelForm):  # type: ignore[type-arg]
                 "commas, so it cannot match."
             )
         domain = data.get("cognito_domain") or ""
-        issuer = COGNITO_ISSUER.match(data.get("issuer") or "")
+        issuer = identifiers.parse_issuer(data.get("issuer") or "")
         host = urlsplit(domain if "://" in domain else f"https://{domain}").hostname or ""
-        prefix = COGNITO_PREFIX_DOMAIN.match(host)
-        if is_cognito and issuer and prefix and prefix["region"] != issuer["host_region"]:
+        domain_region = identifiers.domain_region(host)
+        if is_cognito and issuer and domain_region and domain_region != issuer.host_region:
             warnings.append(
-                f"The domain is in {prefix['region']} but the pool in {issuer['host_region']}: a pool's "
+                f"The domain is in {domain_region} but the pool in {issuer.host_region}: a pool's "
                 "domain is in the pool's region."
             )
         return warnings

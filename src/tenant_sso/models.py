@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import crypto
 from .oidc.metadata import is_secure_url
+from .validation import canonical_domain
 
 
 def _default_max_session_age() -> int:
@@ -21,7 +22,8 @@ def _default_max_session_age() -> int:
 
 
 def normalize_domain(value: str) -> str:
-    return value.strip().lower().rstrip(".")
+    """The stored form of an email domain (see :func:`tenant_sso.validation.canonical_domain`)."""
+    return canonical_domain(value)
 
 
 class Organization(models.Model):
@@ -40,6 +42,13 @@ class Organization(models.Model):
     @property
     def domain_names(self) -> list[str]:
         return [d.domain for d in self.domains.all()]
+
+
+def owner_label(organization: Organization) -> str:
+    """How an error names the organization owning a value: ``acme (Acme Corp)``."""
+    if organization.name and organization.name != organization.slug:
+        return f"{organization.slug} ({organization.name})"
+    return organization.slug
 
 
 class OrganizationDomain(models.Model):

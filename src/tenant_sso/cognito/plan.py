@@ -23,10 +23,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..exceptions import ConfigurationError
+from ..validation import canonical_domain, clean_email_domain, clean_issuer, clean_pool_id, clean_slug
+from . import identifiers
 
 #: Cognito's quota of identifiers per identity provider, and of characters per identifier.
 MAX_IDP_IDENTIFIERS = 50
@@ -71,7 +73,6 @@ _SECRET = "(secret)"
 _PROVIDER_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{2,31}$")
 # Names Cognito reserves for its own and the social providers (compared case-insensitively).
 _RESERVED_PROVIDER_NAMES = frozenset({"cognito", "cognitouserpool", "google", "facebook", "loginwithamazon", "signinwithapple"})
-_POOL_ID_RE = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+$")
 
 
 def provider_name_for(slug: str) -> str:
@@ -95,13 +96,13 @@ def client_name_for(slug: str) -> str:
 
 def region_of_pool(user_pool_id: str) -> str:
     """``us-east-1_AbC`` -> ``us-east-1``; a malformed ID is a configuration error, not an AWS call."""
-    match = _POOL_ID_RE.match(user_pool_id)
-    if not match:
+    region = identifiers.region_of(user_pool_id)
+    if region is None:
         raise ConfigurationError(
             "cognito_bad_pool_id",
             f"{user_pool_id!r} is not a Cognito user pool ID (expected <region>_<id>, e.g. us-east-1_AbCdEf123).",
         )
-    return match.group(1)
+    return region
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class PoolRef:
     @property
     def issuer(self) -> str:
         """The ``iss`` of every token of the pool (cognito-facts.md, "Endpoints")."""
-        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+        return identifiers.issuer_url(self.user_pool_id, self.region)
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,22 @@ class TenantSpec:
     allowed_groups: tuple[str, ...] | None = None
     groups_claim: str | None = None
     roles_claim: str | None = None
+
+
+def checked_spec(spec: TenantSpec) -> TenantSpec:
+    """``spec`` with the rules every other path applies (:mod:`tenant_sso.validation`): a slug,
+    email domains normalised, the pool given as its ID or its issuer URL, an upstream issuer URL.
+    Raises :class:`~tenant_sso.validation.InvalidValue` (a ``ConfigurationError``) before any AWS call."""
+    upstream = spec.upstream
+    if upstream is not None:
+        upstream = replace(upstream, issuer=clean_issuer(upstream.issuer, "oidc"))
+    return replace(
+        spec,
+        org_slug=clean_slug(spec.org_slug),
+        email_domains=tuple(dict.fromkeys(clean_email_domain(d) for d in spec.email_domains)),
+        user_pool_id=clean_pool_id(spec.user_pool_id) if spec.user_pool_id else spec.user_pool_id,
+        upstream=upstream,
+    )
 
 
 @dataclass(frozen=True)
@@ -270,7 +287,7 @@ def desired_roles_claim(spec: TenantSpec, idp: Mapping[str, Any] | None) -> str:
 
 def identifiers_for(domains: Sequence[str]) -> list[str]:
     """The IdP's ``IdpIdentifiers``: the tenant's email domains, within Cognito's quotas."""
-    result = sorted({d.strip().lower().rstrip(".") for d in domains if d.strip()})
+    result = sorted({canonical_domain(d) for d in domains if d.strip()})
     too_long = [d for d in result if len(d) > MAX_IDP_IDENTIFIER_LENGTH]
     if too_long:
         raise ConfigurationError(

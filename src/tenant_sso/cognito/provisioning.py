@@ -27,12 +27,12 @@ plans show them as ``(secret)``, logs never carry them.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..exceptions import ConfigurationError, ProviderError, SSOError
+from . import identifiers
 from .plan import (
     AppUrls,
     CurrentState,
@@ -40,6 +40,7 @@ from .plan import (
     PoolRef,
     StoredConnection,
     TenantSpec,
+    checked_spec,
     client_name_for,
     plan_offboarding,
     plan_onboarding,
@@ -54,7 +55,6 @@ ClientFactory = Callable[[str], Any]
 """``factory(region) -> boto3 cognito-idp client``: the seam tests use to point at moto's server."""
 
 DEFAULT_MAX_TENANTS = 300
-_ISSUER_RE = re.compile(r"^https://cognito-idp\.([a-z0-9-]+)\.amazonaws\.com/([^/]+)$")
 _PAGE = 60  # the largest MaxResults the list_* calls accept
 _MAX_PAGES = 100  # 6,000 items: far above the quotas (300 IdPs, 1,000 app clients per pool)
 
@@ -137,8 +137,8 @@ def configured_urls() -> AppUrls:
 
 def pool_of_issuer(issuer: str) -> PoolRef | None:
     """The pool behind a Cognito issuer URL; ``None`` for any other issuer."""
-    match = _ISSUER_RE.match(issuer.rstrip("/"))
-    return PoolRef(match.group(2), match.group(1)) if match else None
+    pool = identifiers.pool_of_issuer(issuer)
+    return PoolRef(*pool) if pool else None
 
 
 class CognitoAPI:
@@ -309,7 +309,7 @@ class Provisioner:
                 a["Name"]: a for a in described.get("SchemaAttributes", []) if a.get("Name", "").startswith("custom:")
             }
             custom, prefix = described.get("CustomDomain"), described.get("Domain")
-            cache.domain = custom or (f"{prefix}.auth.{pool.region}.amazoncognito.com" if prefix else "")
+            cache.domain = custom or (identifiers.prefix_domain(prefix, pool.region) if prefix else "")
         return cache
 
     def _list_all(self, pool: PoolRef, operation: str, key: str) -> list[dict[str, Any]]:
@@ -467,6 +467,7 @@ class Provisioner:
 
     # -- planning ---------------------------------------------------------------------------
     def plan_onboard(self, spec: TenantSpec) -> tuple[Plan, CurrentState, Any]:
+        spec = checked_spec(spec)
         self._check_domains(spec)
         pool, current, connection = self.observe(spec)
         if not current.domain:
@@ -480,23 +481,24 @@ class Provisioner:
 
     def _check_domains(self, spec: TenantSpec) -> None:
         """A domain of another tenant would fail in the database after Cognito accepted it: refuse first."""
-        from ..models import OrganizationDomain, normalize_domain
+        from ..models import OrganizationDomain, owner_label
 
         for domain in spec.email_domains:
             owner = (
-                OrganizationDomain.objects.filter(domain=normalize_domain(domain))
+                OrganizationDomain.objects.filter(domain=domain)
                 .exclude(organization__slug=spec.org_slug)
                 .select_related("organization")
                 .first()
             )
             if owner is not None:
                 raise ConfigurationError(
-                    "email_domain_taken", f"{domain} already belongs to {owner.organization.slug}."
+                    "email_domain_taken", f"{domain} already belongs to {owner_label(owner.organization)}."
                 )
 
     # -- doing ------------------------------------------------------------------------------
     def onboard(self, spec: TenantSpec, *, dry_run: bool = False) -> Outcome:
         """Bring one tenant to its desired state (or, with ``dry_run``, only say what that takes)."""
+        spec = checked_spec(spec)
         plan, current, connection = self.plan_onboard(spec)
         if dry_run:
             return Outcome(plan, "planned", connection)
