@@ -58,6 +58,12 @@ def domain_taken(domain: str, organization_pk: int | None, exclude_pk: int | Non
 class OrganizationForm(forms.ModelForm):  # type: ignore[type-arg]
     """An organization: its slug follows :func:`tenant_sso.validation.clean_slug`."""
 
+    # Not the model's SlugField: its own message would hide the rule's (same rule, stricter).
+    slug = forms.CharField(
+        max_length=validation.SLUG_MAX_LENGTH,
+        help_text="Lower-case letters, digits, '-' and '_'; names the organization in commands, URLs and Cognito.",
+    )
+
     class Meta:
         model = Organization
         fields = "__all__"

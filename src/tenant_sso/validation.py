@@ -122,7 +122,7 @@ def clean_email_domain(value: str) -> str:
     if len(labels) < 2:
         raise refuse("domain_not_qualified", f"{raw!r} has no dot: enter the full domain, e.g. {domain}.com.")
     if labels[-1].isdigit():
-        raise refuse("domain_invalid", f"{raw!r} is an IP address, not an email domain.")
+        raise refuse("domain_invalid", f"{raw!r} is not a domain name but an IP address: enter the email domain, e.g. acme.com.")
     if len(domain) > DOMAIN_MAX_LENGTH:
         raise refuse("domain_too_long", f"A domain has at most {DOMAIN_MAX_LENGTH} characters.")
     return domain
