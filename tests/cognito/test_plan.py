@@ -144,4 +144,4 @@ def test_without_boto3_the_error_says_what_to_install(monkeypatch: pytest.Monkey
     with pytest.raises(ConfigurationError) as caught:
         default_client_factory("us-east-1")
     assert caught.value.code == "boto3_missing"
-    assert caught.value.message == "pip install tenant-sso[cognito]"
+    assert caught.value.message == "boto3 missing: pip install 'tenant-sso[cognito]' to talk to Cognito."

@@ -70,8 +70,15 @@ def _boto3() -> Any:
     try:
         import boto3  # type: ignore[import-untyped]
     except ImportError as exc:
-        raise ConfigurationError("boto3_missing", "pip install tenant-sso[cognito]") from exc
+        raise ConfigurationError(
+            "boto3_missing", "boto3 missing: pip install 'tenant-sso[cognito]' to talk to Cognito."
+        ) from exc
     return boto3
+
+
+def require_boto3() -> None:
+    """Raise ``boto3_missing`` now rather than once per tenant later."""
+    _boto3()
 
 
 def default_client_factory(region: str) -> Any:
@@ -651,6 +658,8 @@ class Provisioner:
             try:
                 plan, _current, _connection = self.plan_onboard(TenantSpec(org_slug=slug))
             except SSOError as exc:
+                if exc.code == "boto3_missing":
+                    raise  # nothing can be compared: say so once, not once per tenant
                 rows.append(StatusRow(slug, problem=exc.message, code=exc.code))
                 continue
             rows.append(StatusRow(slug, plan=plan))

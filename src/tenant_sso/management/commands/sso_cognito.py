@@ -65,40 +65,55 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         onboard = sub.add_parser("onboard", help="Create or update one tenant's IdP, app client and connection.")
-        onboard.add_argument("--org", required=True, help="Organization slug (created if new).")
-        onboard.add_argument("--org-name", default="")
-        onboard.add_argument("--user-pool-id", default=None, help="Default: the tenant's pool, or one with room.")
-        onboard.add_argument("--issuer", default=None, help="The customer's IdP issuer (Okta, Entra ID...).")
-        onboard.add_argument("--upstream-client-id", default=None)
+        onboard.add_argument("--org", required=True, metavar="SLUG",
+                             help="Organization slug: lower-case letters, digits, '-' and '_' (created if new).")
+        onboard.add_argument("--org-name", default="", metavar="NAME",
+                             help="Organization display name (default: the slug).")
+        onboard.add_argument("--user-pool-id", default=None, metavar="POOL_ID_OR_ISSUER",
+                             help="The user pool, as its ID (us-east-1_AbC123) or its issuer URL. "
+                             "Default: the tenant's pool, or a pool of TENANT_SSO_COGNITO_POOLS with room.")
+        onboard.add_argument("--issuer", default=None, metavar="URL",
+                             help="The customer's IdP issuer (Okta, Entra ID...); with --upstream-client-id and "
+                             "--upstream-client-secret-env, or none of them to keep the current IdP.")
+        onboard.add_argument("--upstream-client-id", default=None, metavar="ID",
+                             help="Client ID of the app registered at the customer's IdP for Cognito.")
         onboard.add_argument("--upstream-client-secret-env", default=None, metavar="VAR",
                              help="Environment variable holding the upstream client secret.")
-        onboard.add_argument("--email-domain", action="append", default=[], dest="email_domains")
-        onboard.add_argument("--allowed-group", action="append", default=None, dest="allowed_groups",
-                             help="Repeat for each group; omitted: keep the stored ones.")
-        onboard.add_argument("--groups-claim", default=None, help="Upstream claim mapped to custom:groups [groups].")
-        onboard.add_argument("--roles-claim", default=None, help="Upstream claim mapped to custom:roles [none].")
-        onboard.add_argument("--groups-scope", action="append", default=[], dest="groups_scopes",
-                             help="Extra upstream scope that releases the groups claim (Okta custom server).")
+        onboard.add_argument("--email-domain", action="append", default=[], dest="email_domains", metavar="DOMAIN",
+                             help="Email domain of the tenant (home-realm discovery and the IdP's identifiers), "
+                             "e.g. acme.com. Repeatable: one per domain; added to the stored ones.")
+        onboard.add_argument("--allowed-group", action="append", default=None, dest="allowed_groups", metavar="GROUP",
+                             help="IdP group whose members may sign in. Repeatable: one per group; "
+                             "omitted: keep the stored ones.")
+        onboard.add_argument("--groups-claim", default=None, metavar="CLAIM",
+                             help="Upstream claim mapped to custom:groups [groups].")
+        onboard.add_argument("--roles-claim", default=None, metavar="CLAIM",
+                             help="Upstream claim mapped to custom:roles [none].")
+        onboard.add_argument("--groups-scope", action="append", default=[], dest="groups_scopes", metavar="SCOPE",
+                             help="Extra upstream scope that releases the groups claim (Okta custom server). "
+                             "Repeatable: one per scope.")
         onboard.add_argument("--dry-run", action="store_true", help="Print the plan; change nothing.")
 
         bulk = sub.add_parser("onboard-bulk", help="Onboard every row of a CSV file (resumable).")
         bulk.add_argument("file", type=Path, help=f"CSV with a header row; columns: {', '.join(BULK_COLUMNS)}.")
-        bulk.add_argument("--dry-run", action="store_true")
+        bulk.add_argument("--dry-run", action="store_true", help="Print each row's plan; change nothing.")
 
         offboard = sub.add_parser("offboard", help="Delete the tenant's app client and IdP; disable its connection.")
-        offboard.add_argument("--org", required=True)
-        offboard.add_argument("--dry-run", action="store_true")
+        offboard.add_argument("--org", required=True, metavar="SLUG", help="Slug of the organization to offboard.")
+        offboard.add_argument("--dry-run", action="store_true", help="Print what would be deleted; change nothing.")
 
         status = sub.add_parser("status", help="Drift between Cognito and the database, for every tenant.")
-        status.add_argument("--org", action="append", default=None, dest="orgs")
+        status.add_argument("--org", action="append", default=None, dest="orgs", metavar="SLUG",
+                            help="Only this organization. Repeatable: one per organization; default: all.")
         status.add_argument("--check", action="store_true", help="Exit non-zero when a tenant drifted.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.provisioner: Any = options.get("provisioner")
         try:
             if self.provisioner is None:
-                from ...cognito.provisioning import Provisioner
+                from ...cognito.provisioning import Provisioner, require_boto3
 
+                require_boto3()  # once, before any tenant: not one "drift" per tenant
                 self.provisioner = Provisioner()
             getattr(self, "handle_" + options["action"].replace("-", "_"))(options)
         except SSOError as exc:

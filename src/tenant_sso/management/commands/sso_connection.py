@@ -19,37 +19,65 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        create = sub.add_parser("create", help="Create or update an organization's connection.")
-        create.add_argument("--org", required=True, help="Organization slug.")
-        create.add_argument("--org-name", default="")
-        create.add_argument("--email-domain", action="append", default=[], dest="email_domains")
-        create.add_argument("--kind", choices=["cognito", "oidc"], required=True)
-        create.add_argument("--issuer", required=True)
-        create.add_argument("--cognito-domain", default="")
-        create.add_argument("--identity-provider", default="")
-        create.add_argument("--client-id", required=True)
+        create = sub.add_parser(
+            "create",
+            help="Create or update an organization's connection (validated like the admin).",
+            description="Create the organization if new, then create or update its enabled connection. "
+            "Values follow the admin's rules (docs/admin.md, Validation); a refused value stops with "
+            "[code] message and saves nothing.",
+        )
+        create.add_argument("--org", required=True, metavar="SLUG",
+                            help="Organization slug: lower-case letters, digits, '-' and '_' (created if new).")
+        create.add_argument("--org-name", default="", metavar="NAME",
+                            help="Organization display name (default: the slug; given: renames it).")
+        create.add_argument("--email-domain", action="append", default=[], dest="email_domains", metavar="DOMAIN",
+                            help="Email domain of the organization, for home-realm discovery (e.g. acme.com; "
+                            "no @, scheme, path or port). Repeatable: one per domain.")
+        create.add_argument("--kind", choices=["cognito", "oidc"], required=True,
+                            help="cognito: an AWS Cognito app client; oidc: an OpenID Provider directly.")
+        create.add_argument("--issuer", required=True, metavar="URL_OR_POOL_ID",
+                            help="The issuer URL; for Cognito also just the pool ID (eu-west-1_AbC123), "
+                            "expanded to https://cognito-idp.<region>.amazonaws.com/<poolId>.")
+        create.add_argument("--cognito-domain", default="", metavar="DOMAIN",
+                            help="Cognito: the pool's domain (prefix.auth.<region>.amazoncognito.com or a "
+                            "custom domain), not the issuer's cognito-idp host.")
+        create.add_argument("--identity-provider", default="", metavar="NAME",
+                            help="Cognito: the customer IdP's name in the pool (skips Cognito's own page).")
+        create.add_argument("--client-id", required=True, metavar="ID", help="The app client's Client ID.")
         create.add_argument(
             "--client-secret-env",
             required=True,
-            help="Name of the environment variable holding the client secret.",
+            metavar="VAR",
+            help="Name of the environment variable holding the client secret (never on the command line).",
         )
-        create.add_argument("--allowed-group", action="append", required=True, dest="allowed_groups")
-        create.add_argument("--groups-claim", default="")
-        create.add_argument("--roles-claim", default="")
-        create.add_argument("--group-map", action="append", default=[], metavar="IDP_GROUP=DJANGO_GROUP")
-        create.add_argument("--logout-redirect", default="")
-        create.add_argument("--upstream-logout-url", default="",
+        create.add_argument("--allowed-group", action="append", required=True, dest="allowed_groups", metavar="GROUP",
+                            help="IdP group whose members may sign in (a name or an Entra object ID). "
+                            "Repeatable: one per group; at least one.")
+        create.add_argument("--groups-claim", default="", metavar="CLAIM",
+                            help="Claim holding the groups (default: custom:groups for Cognito, groups for OIDC).")
+        create.add_argument("--roles-claim", default="", metavar="CLAIM",
+                            help="Optional claim holding roles, e.g. custom:roles.")
+        create.add_argument("--group-map", action="append", default=[], metavar="IDP_GROUP=DJANGO_GROUP",
+                            help="Give members of an IdP group a Django group at each login. Repeatable: one per mapping.")
+        create.add_argument("--logout-redirect", default="", metavar="URL",
+                            help="Where the IdP sends the user after logout: a path here or an https URL "
+                            "registered as a sign-out URL (default: TENANT_SSO_LOGOUT_REDIRECT_URL).")
+        create.add_argument("--upstream-logout-url", default="", metavar="URL",
                             help="Cognito: the customer IdP's end-session URL (second logout hop).")
         create.add_argument("--token-auth-method", default="auto",
-                            choices=["auto", "client_secret_basic", "client_secret_post"])
+                            choices=["auto", "client_secret_basic", "client_secret_post"],
+                            help="How the client authenticates at the token endpoint (auto: basic when offered).")
         create.add_argument("--use-userinfo", action="store_true", help="Also call the userinfo endpoint.")
         create.add_argument("--link-by-email", action="store_true",
                             help="Link a first login to an existing account by verified email of an org domain.")
-        create.add_argument("--max-session-age", type=int, default=None, metavar="SECONDS")
-        listing = sub.add_parser("list", help="List connections.")
-        listing.add_argument("--json", action="store_true")
-        disable = sub.add_parser("disable", help="Disable an organization's connection.")
-        disable.add_argument("--org", required=True)
+        create.add_argument("--max-session-age", type=int, default=None, metavar="SECONDS",
+                            help="The Django session ends this long after login at the latest "
+                            "(default: TENANT_SSO_DEFAULT_MAX_SESSION_AGE).")
+        listing = sub.add_parser("list", help="List connections with their organization and email domains.")
+        listing.add_argument("--json", action="store_true",
+                             help="Print JSON (one object per connection, no secrets) instead of a table.")
+        disable = sub.add_parser("disable", help="Disable an organization's connection (logins stop).")
+        disable.add_argument("--org", required=True, metavar="SLUG", help="Slug of the organization.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, f"handle_{options['action']}")(options)
@@ -119,11 +147,23 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(rows, indent=2))
             return
-        for row in rows:
-            state = "enabled" if row["enabled"] else "disabled"
-            self.stdout.write(
-                f"{row['org']:<20} {row['kind']:<8} {state:<9} {row['client_id']:<28} {row['issuer']}"
+        if not rows:
+            self.stdout.write("No connections.")
+            return
+        table = [("ORGANIZATION", "KIND", "STATE", "CLIENT ID", "EMAIL DOMAINS", "ISSUER")] + [
+            (
+                str(row["org"]),
+                str(row["kind"]),
+                "enabled" if row["enabled"] else "disabled",
+                str(row["client_id"]),
+                ",".join(row["email_domains"]) or "-",
+                str(row["issuer"]),
             )
+            for row in rows
+        ]
+        widths = [max(len(line[i]) for line in table) for i in range(len(table[0]) - 1)]
+        for line in table:
+            self.stdout.write("  ".join([*(cell.ljust(w) for cell, w in zip(line, widths, strict=False)), line[-1]]))
 
     def handle_disable(self, options: dict[str, Any]) -> None:
         count = Connection.objects.filter(organization__slug=options["org"], enabled=True).update(

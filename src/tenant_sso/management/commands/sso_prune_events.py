@@ -16,7 +16,8 @@ class Command(BaseCommand):
     help = "Delete login events older than a number of days (the admin keeps them read-only)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+        parser.add_argument("--older-than", type=int, required=True, metavar="DAYS",
+                            help="Delete events created more than this many days ago.")
         parser.add_argument("--dry-run", action="store_true", help="Count only; delete nothing.")
 
     def handle(self, *args: Any, **options: Any) -> None:
