@@ -337,9 +337,16 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if isinstance(connection, HttpResponse):
             return connection
         try:
-            url = flows.begin_login(request, connection, mode="test")
+            # prompt=login: sign in again at the IdP, so another test user can be tried.
+            url = flows.begin_login(request, connection, mode="test", prompt="login")
         except SSOError as error:
             messages.error(request, f"The test login could not start: {diagnostics.explain(error)}.")
+            return self._back(connection)
+        # A Cognito connection's login page is built from its domain without asking anyone: check
+        # that the browser would reach it, rather than sending it to a dead host.
+        problem = diagnostics.unreachable(url)
+        if problem:
+            messages.error(request, f"The test login could not start: {problem}.")
             return self._back(connection)
         return HttpResponseRedirect(url)
 

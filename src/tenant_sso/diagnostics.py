@@ -302,6 +302,27 @@ def _probe(http: ProviderHTTP, url: str) -> tuple[int, str, str]:
         return response.status_code, response.headers.get("location", ""), _error_in(response)
 
 
+def unreachable(url: str, http: ProviderHTTP | None = None) -> str:
+    """Why the browser could not load ``url`` (an authorization endpoint): "" when its host
+    answers at all (any HTTP status), else a sentence with the transport error.
+
+    Only the endpoint is asked (no query: no attempt is started at the provider), without
+    following redirects, within ``TENANT_SSO_HTTP_TIMEOUT``."""
+    http = http or providers.http()
+    parts = urlsplit(url)
+    endpoint = f"{parts.scheme}://{parts.netloc}{parts.path}"
+    try:
+        with http.client.stream("GET", endpoint, headers={"Accept": "text/html"}):
+            return ""
+    except httpx.TimeoutException:
+        return f"{parts.netloc} did not answer within {app_settings.HTTP_TIMEOUT:g} s (authorize_timeout)"
+    except httpx.HTTPError as exc:
+        return (
+            f"Could not connect to {parts.netloc}: wrong domain, region or port, or a firewall "
+            f"(authorize_unreachable: {type(exc).__name__})"
+        )
+
+
 def check_redirect_uri(
     connection: Connection,
     metadata: ProviderMetadata | None,

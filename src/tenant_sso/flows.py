@@ -96,8 +96,12 @@ def begin_login(
     next_url: str | None = None,
     mode: str = "login",
     login_hint: str | None = None,
+    prompt: str | None = None,
 ) -> str:
-    """Store a new attempt in the session and return the authorization URL to redirect to."""
+    """Store a new attempt in the session and return the authorization URL to redirect to.
+
+    ``prompt="login"`` asks the provider to authenticate again even over an existing session
+    (the admin's Try login, so an operator can try another user)."""
     metadata = providers.metadata_for(connection)
     state, nonce, verifier = pkce.random_token(), pkce.random_token(), pkce.make_verifier()
     callback = redirect_uri(request)
@@ -121,6 +125,8 @@ def begin_login(
         extra["identity_provider"] = connection.identity_provider
     if login_hint and not connection.is_cognito:
         extra["login_hint"] = login_hint[:254]
+    if prompt:
+        extra["prompt"] = prompt
     return authorization_url(
         metadata,
         client_id=connection.client_id,
