@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from .exceptions import AccessDenied
+from .validation import plural
 
 MAX_CLAIM_LENGTH = 65536
 MAX_GROUPS = 1000
@@ -103,7 +104,7 @@ def check_allowed(groups: list[str], allowed: Iterable[str]) -> list[str]:
         raise AccessDenied(
             "not_in_allowed_group",
             "Your account is not in a group that may sign in to this application.",
-            detail=f"{len(groups)} groups, none allowed",
+            detail=f"{plural(len(groups), 'group')}, none allowed",
         )
     return matched
 

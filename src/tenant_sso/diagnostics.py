@@ -44,6 +44,7 @@ from .oidc.client import authorization_url, cognito_logout_url, exchange_code
 from .oidc.http import ProviderHTTP
 from .oidc.keys import signing_keys  # the very parser a login uses: same keys accepted
 from .oidc.metadata import Cache, ProviderMetadata, cognito_metadata, discover, is_secure_url, parse_discovery
+from .validation import plural
 
 #: Bytes of an error page read to find an OAuth error code in it (Cognito's pages name it).
 ERROR_PAGE_BYTES = 8192
@@ -232,7 +233,7 @@ def check_jwks(metadata: ProviderMetadata, http: ProviderHTTP) -> CheckResult:
             name,
             f"No RSA signature key usable with {', '.join(sorted(allowed))} (keys found: {kinds or 'none'}).",
         )
-    return _passed(name, f"{len(usable)} RSA signing key(s): {', '.join(usable[:5])}.")
+    return _passed(name, f"{plural(len(usable), 'RSA signing key')}: {', '.join(usable[:5])}.")
 
 
 def check_token_endpoint(

@@ -84,7 +84,7 @@ class Connection(models.Model):
     name = models.CharField(max_length=100, blank=True, help_text=_("Label shown in the admin."))
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.COGNITO)
     enabled = models.BooleanField(default=True)
-    client_id = models.CharField(max_length=255)
+    client_id = models.CharField(_("Client ID"), max_length=255)
     client_secret_encrypted = models.TextField(blank=True, editable=False)
     issuer = models.URLField(
         max_length=500,
@@ -135,6 +135,7 @@ class Connection(models.Model):
         help_text=_("Seconds; the Django session ends no later than this after login."),
     )
     logout_redirect_url = models.CharField(
+        _("logout redirect URL"),
         max_length=500,
         blank=True,
         help_text=_(
@@ -143,6 +144,7 @@ class Connection(models.Model):
         ),
     )
     upstream_logout_url = models.CharField(
+        _("upstream logout URL"),
         max_length=500,
         blank=True,
         help_text=_(
@@ -277,7 +279,7 @@ class LoginEvent(models.Model):
     reason = models.CharField(max_length=64, blank=True, db_index=True)
     subject = models.CharField(max_length=255, blank=True)
     email = models.CharField(max_length=254, blank=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     detail = models.JSONField(default=dict, blank=True)
 

@@ -31,8 +31,8 @@ def site(live_server: Any, tenants: Any, idp: Any, admin_user: Any, settings: An
     now = timezone.now()
     history = [
         (acme, "success", "", "alice@acme.test", timedelta(hours=26), {}),
-        (acme, "denied", "not_in_allowed_group", "bob@acme.test", timedelta(hours=5), {"detail": "1 groups, none allowed"}),
-        (acme, "denied", "not_in_allowed_group", "bob@acme.test", timedelta(hours=4), {"detail": "1 groups, none allowed"}),
+        (acme, "denied", "not_in_allowed_group", "bob@acme.test", timedelta(hours=5), {"detail": "1 group, none allowed"}),
+        (acme, "denied", "not_in_allowed_group", "bob@acme.test", timedelta(hours=4), {"detail": "1 group, none allowed"}),
         (acme, "denied", "groups_missing", "nogroups@acme.test", timedelta(hours=2), {"detail": "groups claim missing or empty"}),
         (acme, "success", "", "alice@acme.test", timedelta(minutes=40), {}),
         (globex, "success", "", "carol@globex.test", timedelta(minutes=20), {}),
@@ -123,3 +123,47 @@ def test_denied_try_login_is_shown_as_a_decision(page: Any, site: dict[str, Any]
     assert page.inner_text("#test-decision") == "denied"
     assert page.inner_text("#test-reason") == "not_in_allowed_group"
     shot(page, "admin-try-login-denied")
+
+
+LISTS = ["organization", "connection", "loginevent", "federatedidentity"]
+
+
+@pytest.mark.parametrize("model", LISTS)
+def test_admin_lists_fit_1280_pixels_without_cut_columns(page: Any, site: dict[str, Any], shot: Any, model: str) -> None:
+    """At 1280 px with the navigation sidebar open (the default), every column of every list is
+    visible: no horizontal scrolling of the page or of the results table."""
+    from django.contrib.auth import get_user_model
+
+    from tenant_sso.models import FederatedIdentity
+
+    acme = site["acme"]
+    long_email = "firstname.lastname-contractor@subsidiary.acme-international.test"
+    for index in range(3):
+        user = get_user_model().objects.create_user(f"sso-user-{index}-{long_email}"[:150], email=long_email)
+        FederatedIdentity.objects.create(
+            user=user, connection=acme, issuer=acme.issuer, subject=f"00u1{index}abcdefghijklmnopqrstuvwxyz0123456789",
+            email=long_email,
+        )
+        LoginEvent.objects.create(
+            connection=acme, organization=acme.organization, outcome="denied", reason="not_in_allowed_group",
+            email=long_email, subject="00u1abcdefghijklmnopqrstuvwxyz", ip_address="2001:db8:85a3::8a2e:370:7334",
+            user_agent="Mozilla/5.0 " * 20,
+        )
+    page.goto(f"{site['app']}/admin/login/?next=/admin/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "password")
+    page.click("input[type=submit]")
+    page.wait_for_selector("#site-name")
+    page.goto(f"{site['app']}/admin/tenant_sso/{model}/")
+    page.wait_for_selector("#result_list")
+    widths = page.evaluate(
+        """() => {
+            const results = document.querySelector('.results');
+            return {page: document.documentElement.scrollWidth, view: window.innerWidth,
+                    table: results.scrollWidth, box: results.clientWidth};
+        }"""
+    )
+    shot(page, f"admin-list-{model}")
+    assert widths["view"] == 1280
+    assert widths["page"] <= widths["view"], widths
+    assert widths["table"] <= widths["box"], widths

@@ -33,7 +33,7 @@ def event(connection: Connection, outcome: str, reason: str = "", email: str = "
 def history(tenants: Any) -> dict[str, Any]:
     acme, globex = tenants["acme"], tenants["globex"]
     event(acme, "success", email="alice@acme.test", age=timedelta(hours=3))
-    event(acme, "denied", "not_in_allowed_group", "bob@acme.test", age=timedelta(hours=2), detail="1 groups, none allowed")
+    event(acme, "denied", "not_in_allowed_group", "bob@acme.test", age=timedelta(hours=2), detail="1 group, none allowed")
     event(acme, "denied", "not_in_allowed_group", "carl@acme.test", age=timedelta(hours=1))
     event(acme, "error", "token_exchange_failed", age=timedelta(minutes=5), detail="token endpoint HTTP 400")
     event(acme, "denied", "groups_missing", "old@acme.test", age=timedelta(days=3))

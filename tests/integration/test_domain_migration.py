@@ -90,3 +90,13 @@ def test_spellings_owned_by_two_organizations_stop_the_migration_unchanged(old_s
     Domain.objects.filter(domain="ACME.com.").delete()  # what the message says to do
     _, Domain = _orgs(migrate_forward())
     assert sorted(Domain.objects.values_list("domain", flat=True)) == ["acme.com", "evil.test"]
+
+
+def test_the_models_need_no_migration_beyond_the_ones_shipped() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("makemigrations", "tenant_sso", "--check", "--dry-run", stdout=out)  # SystemExit(1) if not
+    assert "No changes detected" in out.getvalue()

@@ -15,6 +15,9 @@ Rows that are not a domain name at all (``peter@acme.test``, ``https://acme.test
 older versions of ``sso_connection``) are left as they are and listed: they never matched a login;
 fix them in the admin, which now refuses them with a message.
 
+Also in this migration, with no effect on the database: the labels "Client ID", "IP address" and
+"... URL" (field ``verbose_name`` changes, listed by Django as ``AlterField``).
+
 The normalisation is copied here, not imported, so this migration keeps doing what it did when
 ``tenant_sso.validation`` changes later.
 """
@@ -26,7 +29,7 @@ import sys
 from typing import Any
 
 import idna
-from django.db import migrations
+from django.db import migrations, models
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
@@ -87,4 +90,38 @@ def normalise_domains(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
     dependencies = [("tenant_sso", "0001_initial")]
 
-    operations = [migrations.RunPython(normalise_domains, migrations.RunPython.noop, elidable=True)]
+    operations = [
+        migrations.RunPython(normalise_domains, migrations.RunPython.noop, elidable=True),
+        migrations.AlterField(
+            model_name="connection",
+            name="client_id",
+            field=models.CharField(max_length=255, verbose_name="Client ID"),
+        ),
+        migrations.AlterField(
+            model_name="connection",
+            name="logout_redirect_url",
+            field=models.CharField(
+                blank=True,
+                help_text="Where the IdP sends the user after logout (a sign-out URL registered on the app "
+                "client). Empty: TENANT_SSO_LOGOUT_REDIRECT_URL.",
+                max_length=500,
+                verbose_name="logout redirect URL",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="connection",
+            name="upstream_logout_url",
+            field=models.CharField(
+                blank=True,
+                help_text="Cognito only: the customer IdP's own end-session page, visited after Cognito's "
+                "logout (Cognito does not end the upstream session).",
+                max_length=500,
+                verbose_name="upstream logout URL",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="loginevent",
+            name="ip_address",
+            field=models.GenericIPAddressField(blank=True, null=True, verbose_name="IP address"),
+        ),
+    ]

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ...cognito.plan import DEFAULT_SCOPES, TenantSpec, Upstream
 from ...exceptions import SSOError
+from ...validation import plural
 
 BULK_COLUMNS = (
     "org",
@@ -150,10 +151,10 @@ class Command(BaseCommand):
         slug, pool = outcome.plan.org_slug, outcome.plan.pool.user_pool_id
         if outcome.status == "planned":
             n = len(outcome.plan.steps)
-            return f"{slug}: {n} step(s) would run." if n else f"{slug}: no changes needed."
+            return f"{slug}: {plural(n, 'step')} would run." if n else f"{slug}: no changes needed."
         if outcome.status == "unchanged":
             return self.style.SUCCESS(f"No changes: {slug} is already onboarded in pool {pool}.")
-        return self.style.SUCCESS(f"{outcome.status.capitalize()} {slug} in pool {pool} ({len(outcome.plan.steps)} step(s)).")
+        return self.style.SUCCESS(f"{outcome.status.capitalize()} {slug} in pool {pool} ({plural(len(outcome.plan.steps), 'step')}).")
 
     # -- onboard-bulk ----------------------------------------------------------------------------
     def handle_onboard_bulk(self, options: dict[str, Any]) -> None:
@@ -199,7 +200,7 @@ class Command(BaseCommand):
                     result = "unchanged"
                 else:
                     counts["ok"] += 1
-                    result = "ok" if outcome.status != "planned" else f"ok (dry run: {len(outcome.plan.steps)} step(s))"
+                    result = "ok" if outcome.status != "planned" else f"ok (dry run: {plural(len(outcome.plan.steps), 'step')})"
             # Progress on stderr, the per-row report on stdout (so it can be redirected to a file).
             self.stderr.write(f"[{index}/{total}] {slug or '?'}", ending="\n")
             self.stdout.write(f"{where}{result}")
@@ -233,7 +234,7 @@ class Command(BaseCommand):
                     self.stdout.write(line)
             else:
                 self.stdout.write(f"{row.org_slug}: in sync")
-        summary = f"{len(rows)} tenant(s), {drifted} drifted."
+        summary = f"{plural(len(rows), 'tenant')}, {drifted} drifted."
         if drifted and options["check"]:
             raise CommandError(f"[cognito_drift] {summary}")
         self.stdout.write(summary)
