@@ -42,12 +42,10 @@ def checked(rule: Callable[..., str], value: Any, *args: Any) -> str:
 def domain_taken(domain: str, organization_pk: int | None, exclude_pk: int | None = None) -> str | None:
     """Why ``domain`` (normalised) cannot be added to the organization ``organization_pk``:
     the organization that already owns it, named; ``None`` when it is free."""
-    owner = (
-        OrganizationDomain.objects.filter(domain=domain)
-        .exclude(pk=exclude_pk)
-        .select_related("organization")
-        .first()
-    )
+    owners = OrganizationDomain.objects.filter(domain=domain).select_related("organization")
+    if exclude_pk is not None:
+        owners = owners.exclude(pk=exclude_pk)
+    owner = owners.first()
     if owner is None:
         return None
     if organization_pk is not None and owner.organization_id == organization_pk:
