@@ -136,7 +136,7 @@ def test_status_shows_a_change_made_behind_our_back_and_onboard_repairs_it(
     assert "acme: DRIFT" in status
     assert "https://evil.test/cb" in status
     assert "AllowedOAuthScopes: [email, openid] -> [openid]" in status
-    with pytest.raises(CommandError, match=r"\[cognito_drift\] 1 tenant\(s\), 1 drifted"):
+    with pytest.raises(CommandError, match=r"\[cognito_drift\] 1 tenant, 1 drifted"):
         run(provisioner, "status", "--check")
 
     assert "Updated acme" in run(provisioner, *onboard_args(pool))
