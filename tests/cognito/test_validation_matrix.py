@@ -274,3 +274,25 @@ def test_a_taken_domain_in_onboarding_names_its_owner(request: pytest.FixtureReq
     result = onboarding(request, "--email-domain", "GLOBEX.test.")
     assert result.error is not None and "[email_domain_taken] globex.test already belongs to globex (Globex)" in result.error
     assert call_log.writes() == []
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "cleaned"),
+    [
+        ("us-east-1_AbC123", None, "us-east-1_AbC123"),
+        ("https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbC123/", None, "us-east-1_AbC123"),
+        ("https://cognito-idp.eu-west-1.amazonaws.com/us-east-1_AbC123", "cognito_region_mismatch", None),
+        ("us-east-1-AbC123", "cognito_bad_pool_id", None),
+    ],
+)
+def test_the_admin_onboarding_form_takes_a_pool_by_id_or_issuer(value: str, code: str | None, cleaned: str | None) -> None:
+    from tenant_sso.cognito.admin_actions import UpstreamForm
+
+    form = UpstreamForm(data={"user_pool_id": value})
+    if code:
+        assert not form.is_valid()
+        error = form.errors.as_data()["user_pool_id"][0]
+        assert error.code == code and MESSAGES[code] in error.message
+    else:
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["user_pool_id"] == cleaned

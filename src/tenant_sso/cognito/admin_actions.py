@@ -30,7 +30,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template import engines
 
+from .. import validation
 from ..exceptions import SSOError
+from ..forms import checked
 from .plan import DEFAULT_SCOPES, Plan, TenantSpec, Upstream
 
 
@@ -38,7 +40,9 @@ class UpstreamForm(forms.Form):
     """The customer's identity provider, for an organization that is not in Cognito yet."""
 
     user_pool_id = forms.CharField(
-        required=False, help_text="Empty: a pool of TENANT_SSO_COGNITO_POOLS with room (or the tenant's pool)."
+        required=False,
+        help_text="The pool ID (us-east-1_AbC123) or its issuer URL. Empty: a pool of TENANT_SSO_COGNITO_POOLS "
+        "with room (or the tenant's pool).",
     )
     issuer = forms.URLField(required=False, label="Upstream issuer", help_text="e.g. https://acme.okta.com")
     upstream_client_id = forms.CharField(required=False, label="Upstream client ID")
@@ -53,6 +57,10 @@ class UpstreamForm(forms.Form):
     )
     groups_claim = forms.CharField(required=False, help_text="Upstream claim mapped to custom:groups [groups].")
     roles_claim = forms.CharField(required=False, help_text="Upstream claim mapped to custom:roles [none].")
+
+    def clean_user_pool_id(self) -> str:
+        value = str(self.cleaned_data.get("user_pool_id") or "").strip()
+        return checked(validation.clean_pool_id, value) if value else ""
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
