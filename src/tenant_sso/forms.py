@@ -7,6 +7,9 @@
   that looks like a GUID but has the wrong shape is an error, since it can never match.
 * A Cognito issuer can be typed as the bare pool ID (``us-east-1_AbC123``): the issuer URL is
   built from it (``https://cognito-idp.{region}.amazonaws.com/{poolId}``).
+* Slugs, email domains, issuers and Cognito domains follow :mod:`tenant_sso.validation`, the rules
+  the commands and onboarding apply too; a domain another organization owns, in any spelling, is
+  an error naming that organization.
 * Problems that do not block saving (a mapping for a group that may not sign in, an empty
   allow-list) are collected in :attr:`ConnectionForm.warnings`; the admin shows them.
 """
