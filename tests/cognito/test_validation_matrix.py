@@ -296,3 +296,14 @@ def test_the_admin_onboarding_form_takes_a_pool_by_id_or_issuer(value: str, code
     else:
         assert form.is_valid(), form.errors
         assert form.cleaned_data["user_pool_id"] == cleaned
+
+
+def test_two_spellings_of_one_domain_in_one_submission_are_an_error_not_a_500(admin_client: Any) -> None:
+    url = reverse("admin:tenant_sso_organization_add")
+    data = form_values(admin_client.get(url).content.decode(), "organization_form")
+    data.update({"name": "Acme Corp", "slug": "acme", "domains-0-domain": "acme.com",
+                 "domains-1-domain": "ACME.com.", "domains-TOTAL_FORMS": "2"})
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "duplicate" in errors_of(response.content.decode()).lower()
+    assert not OrganizationDomain.objects.exists()
