@@ -31,7 +31,17 @@ class ConnectionSpec:
     roles_claim: str = ""
     group_mapping: dict[str, str] = field(default_factory=dict)
     logout_redirect_url: str = ""
+    extra_scopes: list[str] | None = None  # None keeps the stored ones
+    signing_algorithms: list[str] | None = None  # None keeps the stored ones; [] = the global setting
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def stored_issuer(kind: str, issuer: str) -> str:
+    """The issuer as it is stored: exactly as configured for OIDC (``https://tenant.auth0.com/``
+    keeps its slash: the comparison with discovery and tokens is exact), while a Cognito pool
+    issuer, which never has one, is normalised."""
+    issuer = issuer.strip()
+    return issuer.rstrip("/") if kind == Connection.Kind.COGNITO else issuer
 
 
 def validation_message(error: ValidationError) -> str:
@@ -65,7 +75,7 @@ def upsert_connection(spec: ConnectionSpec) -> tuple[Connection, bool]:
     if connection is None:
         connection = Connection(organization=org)
     connection.kind = spec.kind
-    connection.issuer = spec.issuer.rstrip("/")
+    connection.issuer = stored_issuer(spec.kind, spec.issuer)
     connection.client_id = spec.client_id
     connection.cognito_domain = spec.cognito_domain
     connection.identity_provider = spec.identity_provider
@@ -74,6 +84,10 @@ def upsert_connection(spec: ConnectionSpec) -> tuple[Connection, bool]:
     connection.roles_claim = spec.roles_claim
     connection.group_mapping = dict(spec.group_mapping)
     connection.logout_redirect_url = spec.logout_redirect_url
+    if spec.extra_scopes is not None:
+        connection.extra_scopes = list(dict.fromkeys(s.strip() for s in spec.extra_scopes if s.strip()))
+    if spec.signing_algorithms is not None:
+        connection.signing_algorithms = list(dict.fromkeys(a.strip() for a in spec.signing_algorithms if a.strip()))
     for name, value in spec.extra.items():
         setattr(connection, name, value)
     if spec.client_secret is not None:

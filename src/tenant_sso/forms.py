@@ -21,7 +21,8 @@ from django import forms
 from django.contrib.auth.models import Group
 
 from .claims import MAX_GROUP_LENGTH, normalize_group
-from .models import Connection
+from .models import Connection, scopes_error
+from .oidc.signatures import SUPPORTED as SUPPORTED_ALGORITHMS
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # Something a person meant as an object ID: only hex digits and dashes, long enough.
@@ -144,6 +145,23 @@ class GroupMappingField(forms.Field):
         return mapping
 
 
+class ScopeListField(forms.Field):
+    """Extra scopes, separated by spaces or new lines; stored as a JSON list (RFC 6749 3.3 tokens)."""
+
+    widget = LinesWidget
+
+    def to_python(self, value: Any) -> list[str]:
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return list(dict.fromkeys(str(value or "").split()))
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        error = scopes_error(value)
+        if error:
+            raise forms.ValidationError(error)
+
+
 class SecretInput(forms.PasswordInput):
     """A password input that never renders the value, followed by "set" or "not set"."""
 
@@ -180,6 +198,20 @@ class ConnectionForm(forms.ModelForm):  # type: ignore[type-arg]
         required=False,
         help_text="One IdP group per line (names, or Entra object IDs). Only members of these groups "
         "may sign in; nobody gets in while this is empty.",
+    )
+    extra_scopes = ScopeListField(
+        required=False,
+        help_text="Scopes always requested in addition to openid (and email, profile, groups when the "
+        "provider lists them), one per line or separated by spaces, e.g. a custom scope that releases "
+        "the groups claim. Cognito: the scope must also be allowed on the app client.",
+    )
+    signing_algorithms = forms.TypedMultipleChoiceField(
+        required=False,
+        choices=[(alg, alg) for alg in sorted(SUPPORTED_ALGORITHMS)],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The ID token signing algorithms accepted for this connection (e.g. ES256 for a "
+        "provider that signs with an EC key). None checked: TENANT_SSO_ALLOWED_ALGORITHMS. The token's "
+        "own header never chooses the algorithm.",
     )
     group_mapping = GroupMappingField(
         required=False,
@@ -231,6 +263,8 @@ class ConnectionForm(forms.ModelForm):  # type: ignore[type-arg]
             raise forms.ValidationError(
                 "Enter the issuer URL (https://...) or, for Cognito, the pool ID (e.g. eu-west-1_AbC123xyz)."
             )
+        # OIDC: kept exactly as typed, trailing slash included (https://tenant.auth0.com/): discovery
+        # and every token must name this very string.
         if kind == Connection.Kind.COGNITO:
             # Cognito's iss has no trailing slash; the comparison with the token is exact.
             value = value.rstrip("/")

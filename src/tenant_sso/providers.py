@@ -12,7 +12,7 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from .conf import app_settings
 from .models import Connection
-from .oidc.client import ClientCredentials
+from .oidc.client import ClientCredentials, choose_auth_method
 from .oidc.http import ProviderHTTP, make_client
 from .oidc.keys import JWKSResolver
 from .oidc.metadata import Cache, ProviderMetadata, cognito_metadata, discover
@@ -90,7 +90,33 @@ def metadata_for(connection: Connection, *, refresh: bool = False) -> ProviderMe
     """Cognito: built from the pool issuer and domain. OIDC: the issuer's discovery document."""
     if connection.is_cognito:
         return cognito_metadata(connection.issuer, connection.cognito_domain)
-    return discover(http(), cache(), connection.issuer, ttl=app_settings.METADATA_CACHE_TTL, refresh=refresh)
+    metadata = discover(
+        http(),
+        cache(),
+        connection.issuer,
+        ttl=app_settings.METADATA_CACHE_TTL,
+        refresh=refresh,
+        accept_added_slash=True,
+    )
+    if metadata.issuer != connection.issuer:
+        adopt_published_issuer(connection, metadata.issuer)
+    return metadata
+
+
+def adopt_published_issuer(connection: Connection, published: str) -> None:
+    """Store the issuer exactly as the provider publishes it (it differs by a trailing slash only).
+
+    Rows saved before trailing slashes were kept lost the slash of issuers such as
+    ``https://tenant.auth0.com/``; discovery proves the right form, so it is stored once
+    (docs/providers.md, "Issuers with a trailing slash"). Only the row still holding the old
+    value is changed, so an admin's concurrent edit wins.
+    """
+    old = connection.issuer
+    Connection.objects.filter(pk=connection.pk, issuer=old).update(issuer=published)
+    connection.issuer = published
+    logger.warning(
+        "connection %s: issuer %r stored as the provider publishes it, %r", connection.pk, old, published
+    )
 
 
 def key_resolver() -> JWKSResolver:
@@ -104,11 +130,7 @@ def key_resolver() -> JWKSResolver:
 
 def credentials_for(connection: Connection, metadata: ProviderMetadata) -> ClientCredentials:
     method = connection.token_auth_method
+    secret = connection.get_client_secret()
     if method == Connection.AuthMethod.AUTO:
-        supported = metadata.token_endpoint_auth_methods_supported
-        method = (
-            "client_secret_post"
-            if "client_secret_basic" not in supported and "client_secret_post" in supported
-            else "client_secret_basic"
-        )
-    return ClientCredentials(connection.client_id, connection.get_client_secret(), method)
+        method = choose_auth_method(metadata.token_endpoint_auth_methods_supported, connection.client_id, secret)
+    return ClientCredentials(connection.client_id, secret, method)
