@@ -166,6 +166,16 @@ def check_metadata(
     if problem:
         return _failed(name, problem), metadata, True
     issuer = "Issuer matches."
+    if metadata.issuer != connection.issuer and connection.pk and connection.identities.filter(
+        issuer=connection.issuer
+    ).exists():
+        return (
+            _failed(name, f"The provider now publishes its issuer as {metadata.issuer!r}, but users signed "
+                    f"in under {connection.issuer!r}: if the provider really changed it, update the issuer "
+                    "(existing users will get new accounts, identities are keyed by issuer)."),
+            None,
+            True,
+        )
     if metadata.issuer != connection.issuer:
         issuer = (
             f"The provider publishes its issuer as {metadata.issuer!r} (with a trailing slash); the next "

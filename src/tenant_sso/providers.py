@@ -11,6 +11,7 @@ from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from .conf import app_settings
+from .exceptions import ProviderError
 from .models import Connection
 from .oidc.client import ClientCredentials, choose_auth_method
 from .oidc.http import ProviderHTTP, make_client
@@ -103,15 +104,28 @@ def metadata_for(connection: Connection, *, refresh: bool = False) -> ProviderMe
     return metadata
 
 
+class IssuerChanged(ProviderError):
+    """Discovery publishes the issuer with a trailing slash, but users already signed in under the
+    stored form: the provider changed its issuer, which an admin must confirm (identities are
+    keyed by issuer, so adopting it silently would create second accounts)."""
+
+
 def adopt_published_issuer(connection: Connection, published: str) -> None:
     """Store the issuer exactly as the provider publishes it (it differs by a trailing slash only).
 
     Rows saved before trailing slashes were kept lost the slash of issuers such as
     ``https://tenant.auth0.com/``; discovery proves the right form, so it is stored once
-    (docs/providers.md, "Issuers with a trailing slash"). Only the row still holding the old
-    value is changed, so an admin's concurrent edit wins.
+    (docs/providers.md, "Issuers with a trailing slash"). Such a row can never have admitted
+    anyone, so a row with identities under its issuer is left alone (:class:`IssuerChanged`).
+    Only the row still holding the old value is changed, so an admin's concurrent edit wins.
     """
     old = connection.issuer
+    if connection.identities.filter(issuer=old).exists():
+        raise IssuerChanged(
+            "discovery_issuer_mismatch",
+            detail=f"discovery issuer {published!r} != configured {old!r}, and identities exist under "
+            "the configured one: update the issuer in the admin if the provider really changed it",
+        )
     Connection.objects.filter(pk=connection.pk, issuer=old).update(issuer=published)
     connection.issuer = published
     logger.warning(

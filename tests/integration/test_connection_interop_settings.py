@@ -160,3 +160,20 @@ def test_the_admin_keeps_the_slash_and_edits_scopes_and_algorithms(admin_client:
     assert "offline_access" in page
     checked = re.findall(r'<input type="checkbox" name="signing_algorithms" value="(\w+)"[^>]*checked', page)
     assert checked == ["ES256", "PS256"]
+
+
+def test_a_connection_that_already_admitted_users_is_not_changed(monkeypatch: Any) -> None:
+    """Identities exist under the stored issuer: it was right once, so the provider changed its
+    issuer; adopting it would give every user a second account."""
+    from django.contrib.auth import get_user_model
+
+    from tenant_sso.models import FederatedIdentity
+
+    serve_discovery(monkeypatch, AUTH0)
+    connection = stripped_row()
+    user = get_user_model().objects.create_user("initech.x")
+    FederatedIdentity.objects.create(user=user, connection=connection, issuer=connection.issuer, subject="s1")
+    with pytest.raises(ProviderError) as info:
+        providers.metadata_for(connection)
+    assert info.value.code == "discovery_issuer_mismatch" and "identities exist" in info.value.detail
+    assert Connection.objects.get(pk=connection.pk).issuer == AUTH0.rstrip("/")
