@@ -181,6 +181,12 @@ def check_metadata(
             f"The provider publishes its issuer as {metadata.issuer!r} (with a trailing slash); the next "
             "login stores it that way."
         )
+    symmetric = [alg for alg in metadata.id_token_signing_alg_values_supported if alg.upper().startswith("HS")]
+    if symmetric:
+        issuer += (
+            f" The provider also offers {', '.join(symmetric)}: make sure this application signs with "
+            f"{' or '.join(connection.effective_algorithms)} there (an HS* ID token is refused as alg_not_allowed)."
+        )
     return (
         _passed(name, f"{issuer} Authorization endpoint {metadata.authorization_endpoint}, "
                 f"token endpoint {metadata.token_endpoint}."),

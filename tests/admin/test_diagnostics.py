@@ -241,3 +241,8 @@ def test_a_plain_secret_keeps_basic_and_says_nothing_more() -> None:
 def test_a_published_trailing_slash_passes_and_is_announced() -> None:
     results = run(provider(document=discovery(issuer=ISSUER + "/")))
     assert results["Discovery"].ok and "with a trailing slash" in results["Discovery"].detail
+
+
+def test_a_provider_that_also_offers_hs256_passes_with_a_reminder() -> None:
+    result = run(provider(document=discovery(id_token_signing_alg_values_supported=["RS256", "HS256"])))["Discovery"]
+    assert result.ok and "also offers HS256: make sure this application signs with RS256" in result.detail
