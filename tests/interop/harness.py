@@ -293,6 +293,11 @@ class Browser:
         response = self.http.post(action, data=data)
         return self.follow(response)
 
+    def start_login(self, app: App, org: str) -> httpx.Response:
+        """Start a login at the app for an organization and follow it to the provider's first page
+        (the one place the interop tests start a login)."""
+        return self.get(f"{app.url}/api/oidc/cognito/login/", params={"org": org})
+
     def csrf(self, app: App) -> str:
         self.http.get(f"{app.url}/api/me/")
         return str(self.http.cookies.get("csrftoken", domain="127.0.0.1") or "")

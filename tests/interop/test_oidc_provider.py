@@ -25,7 +25,7 @@ pytestmark = pytest.mark.node
 def login(agent: Browser, interop: Interop, tenant: Tenant, sub: str) -> tuple[httpx.Response, list[str]]:
     """Start at the app's login URL, answer whatever the provider asks; returns the final page
     and the prompts the provider showed (``login``, ``consent``: none when its session is alive)."""
-    page = agent.get(f"{interop.app.url}/api/oidc/cognito/login/", params={"org": tenant.org})
+    page = agent.start_login(interop.app, tenant.org)
     prompts: list[str] = []
     for _ in range(3):
         if page.url.port == interop.app.port:
@@ -171,7 +171,7 @@ def test_cognito_logout_can_end_the_upstream_idp_session_too(agent: Browser, int
 def test_cancelling_at_the_provider_is_its_own_reason_code(agent: Browser, interop: Interop) -> None:
     """oidc-provider's Cancel link answers ``access_denied`` ("End-User aborted interaction")."""
     tenant = interop.tenants["oidc"]
-    page = agent.get(f"{interop.app.url}/api/oidc/cognito/login/", params={"org": tenant.org})
+    page = agent.start_login(interop.app, tenant.org)
     cancel = re.search(r'href="([^"]*/abort)"', page.text)
     assert cancel, page.text[:500]
 

@@ -175,7 +175,7 @@ def test_rp_initiated_logout(agent: Browser, third_party: ThirdParty, tenant: Te
 
 
 def test_cancelling_at_the_provider_is_its_own_reason_code(agent: Browser, third_party: ThirdParty) -> None:
-    page = agent.get(f"{third_party.app.url}/api/oidc/cognito/login/", params={"org": "pied"})
+    page = agent.start_login(third_party.app, "pied")
     page = agent.submit(page, {}, button=("cancel", "1"))
 
     assert page.status_code == 400 and page.url.port == third_party.app.port
