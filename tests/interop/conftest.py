@@ -119,6 +119,9 @@ def interop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Interop]:
             "--identity-provider", IDP_NAME, "--client-id", "umbrella-app",
             "--client-secret-env", "UMBRELLA_SECRET", "--email-domain", "umbrella.test",
             "--allowed-group", "engineering", "--group-map", "engineering=Engineers",
+            # Forced: automatic mode would post this secret; oidc-provider decodes Basic credentials
+            # (RFC 6749 2.3.1), so this keeps the app's encoding of them tested.
+            "--token-auth-method", "client_secret_basic",
             extra_env=env,
         )
         app.start()
