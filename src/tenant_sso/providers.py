@@ -120,7 +120,7 @@ def adopt_published_issuer(connection: Connection, published: str) -> None:
     Only the row still holding the old value is changed, so an admin's concurrent edit wins.
     """
     old = connection.issuer
-    if connection.identities.filter(issuer=old).exists():
+    if connection.pk is not None and connection.identities.filter(issuer=old).exists():
         raise IssuerChanged(
             "discovery_issuer_mismatch",
             detail=f"discovery issuer {published!r} != configured {old!r}, and identities exist under "
