@@ -22,7 +22,7 @@ system-deps:
 
 OP_MODULES := tests/interop/op/node_modules/.package-lock.json
 
-# panva's oidc-provider for the interop tests, pinned by tests/interop/op/package-lock.json.
+# panva's oidc-provider and oauth2-mock-server for the interop tests, pinned by tests/interop/op/package-lock.json.
 $(OP_MODULES): tests/interop/op/package-lock.json | system-deps
 	npm ci --prefix tests/interop/op --no-audit --no-fund
 

@@ -8,6 +8,7 @@ DJANGO_DEBUG       "1" for local development (the default when unset)
 DJANGO_ALLOWED_HOSTS  comma-separated, default 127.0.0.1,localhost
 TENANT_SSO_ENCRYPTION_KEYS  comma-separated Fernet keys, newest first
 TENANT_SSO_BASE_URL         public base URL when behind a proxy
+TENANT_SSO_ALLOWED_ALGORITHMS  comma-separated default ID token algorithms (default RS256)
 DJANGO_SECURE_PROXY_SSL_HEADER  "1" to trust X-Forwarded-Proto from the proxy
 DJANGO_CSRF_TRUSTED_ORIGINS     comma-separated origins (https://app.example.com)
 CACHE_KEY_PREFIX   Redis key prefix (default "example")
@@ -121,6 +122,10 @@ LOGIN_REDIRECT_URL = "/"
 
 TENANT_SSO_ENCRYPTION_KEYS = [k for k in os.environ.get("TENANT_SSO_ENCRYPTION_KEYS", "").split(",") if k]
 TENANT_SSO_BASE_URL = os.environ.get("TENANT_SSO_BASE_URL", "")
+# The default ID token algorithms of connections that set none of their own (RS256 must stay in).
+TENANT_SSO_ALLOWED_ALGORITHMS = [
+    a.strip() for a in os.environ.get("TENANT_SSO_ALLOWED_ALGORITHMS", "RS256").split(",") if a.strip()
+]
 TENANT_SSO_LOGOUT_REDIRECT_URL = "/login/?logged_out=1"
 
 STATIC_URL = "static/"

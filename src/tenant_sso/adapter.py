@@ -25,9 +25,12 @@ def truthy_claim(value: Any) -> bool:
 class SSOAdapter:
     def groups_from_claims(self, connection: Connection, claims: dict[str, Any]) -> list[str]:
         """The user's IdP groups: the groups claim, plus the roles claim when configured."""
-        groups = group_claims.parse_groups(claims.get(connection.effective_groups_claim))
+        # Cognito's string shapes (bracketed lists, URL-encoded values) are Cognito's only: a plain
+        # OIDC provider's claim is read as sent (a list, or one string = one group).
+        cognito = connection.is_cognito
+        groups = group_claims.parse_groups(claims.get(connection.effective_groups_claim), cognito=cognito)
         if connection.roles_claim:
-            for role in group_claims.parse_groups(claims.get(connection.roles_claim)):
+            for role in group_claims.parse_groups(claims.get(connection.roles_claim), cognito=cognito):
                 if role not in groups:
                     groups.append(role)
         return groups

@@ -68,7 +68,14 @@ CONNECTION_FIELDSETS: Any = (
         "Provider",
         {
             "description": PROVIDER_HELP,
-            "fields": ("issuer", "cognito_domain", "identity_provider", "use_userinfo"),
+            "fields": (
+                "issuer",
+                "cognito_domain",
+                "identity_provider",
+                "use_userinfo",
+                "extra_scopes",
+                "signing_algorithms",
+            ),
         },
     ),
     (

@@ -9,6 +9,10 @@ custom:groups"):
 * a bare single value ``"a"``;
 * values URL-form-encoded by Cognito (``R%26D``), decoded after splitting.
 
+Those string shapes are Cognito's alone (``cognito=True``). A plain OIDC provider's claim is taken
+as the provider sends it (``cognito=False``): a JSON list, or one string that is one group, so
+``R+D``, ``C++`` and ``a%2Fb`` stay literal and ``[x]`` is a group named ``[x]``.
+
 Entra ID sends group object IDs (GUIDs); they compare case-insensitively.
 """
 
@@ -54,8 +58,11 @@ def _from_string(value: str) -> list[str]:
     return [unquote_plus(item.strip()) for item in items]
 
 
-def parse_groups(value: Any) -> list[str]:
+def parse_groups(value: Any, *, cognito: bool = True) -> list[str]:
     """Every group in a claim value, de-duplicated in order; [] when absent or empty.
+
+    ``cognito=False`` (plain OIDC connections): no string parsing and no URL decoding, a string
+    is one group.
 
     Raises :class:`AccessDenied` (``groups_claim_invalid``) for values no IdP sends (objects,
     absurd sizes), so a malformed claim is refused, never half-read.
@@ -69,7 +76,7 @@ def parse_groups(value: Any) -> list[str]:
     elif isinstance(value, str):
         if len(value) > MAX_CLAIM_LENGTH:
             raise AccessDenied("groups_claim_invalid", detail=f"groups claim of {len(value)} chars")
-        items = _from_string(value)
+        items = _from_string(value) if cognito else [value.strip()]
     else:
         raise AccessDenied("groups_claim_invalid", detail=f"groups claim is a {type(value).__name__}")
     seen: dict[str, None] = {}

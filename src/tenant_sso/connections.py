@@ -34,6 +34,8 @@ class ConnectionSpec:
     roles_claim: str = ""
     group_mapping: dict[str, str] = field(default_factory=dict)
     logout_redirect_url: str = ""
+    extra_scopes: list[str] | None = None  # None keeps the stored ones
+    signing_algorithms: list[str] | None = None  # None keeps the stored ones; [] = the global setting
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -118,6 +120,10 @@ def upsert_connection(spec: ConnectionSpec) -> tuple[Connection, bool]:
     connection.roles_claim = spec.roles_claim
     connection.group_mapping = dict(spec.group_mapping)
     connection.logout_redirect_url = spec.logout_redirect_url
+    if spec.extra_scopes is not None:
+        connection.extra_scopes = list(dict.fromkeys(s.strip() for s in spec.extra_scopes if s.strip()))
+    if spec.signing_algorithms is not None:
+        connection.signing_algorithms = list(dict.fromkeys(a.strip() for a in spec.signing_algorithms if a.strip()))
     for name, value in spec.extra.items():
         setattr(connection, name, value)
     if spec.client_secret is not None:

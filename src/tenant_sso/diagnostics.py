@@ -10,7 +10,8 @@ failed). The checks use the same protocol code as a real login (:mod:`tenant_sso
    configured one, section 4.3); for Cognito the endpoints are built from the domain
    (cognito-facts.md, "Endpoints") and the pool's discovery document is fetched anyway, to prove
    the pool exists and that its issuer is the configured one;
-3. signing keys: the JWKS has at least one RSA signature key usable with an allowed algorithm;
+3. signing keys: the JWKS has at least one signature key (RSA or EC) usable with one of the
+   connection's algorithms (its own list, else ``TENANT_SSO_ALLOWED_ALGORITHMS``);
 4. token endpoint: a made-up code is posted with the client credentials, exactly as a login
    does. RFC 6749 section 5.2: ``invalid_grant`` means the client authenticated and only the code
    was refused (pass); ``invalid_client`` means the client ID or secret is wrong;
@@ -40,7 +41,13 @@ from .conf import app_settings
 from .exceptions import ConfigurationError, ProviderError, SSOError
 from .models import Connection
 from .oidc import pkce
-from .oidc.client import authorization_url, cognito_logout_url, exchange_code
+from .oidc.client import (
+    ClientCredentials,
+    authorization_url,
+    cognito_logout_url,
+    exchange_code,
+    form_encoding_changes,
+)
 from .oidc.http import ProviderHTTP
 from .oidc.keys import signing_keys  # the very parser a login uses: same keys accepted
 from .oidc.metadata import Cache, ProviderMetadata, cognito_metadata, discover, is_secure_url, parse_discovery
@@ -147,27 +154,70 @@ def check_metadata(
     name = "Discovery"
     try:
         metadata = discover(
-            http, cache, connection.issuer, ttl=app_settings.METADATA_CACHE_TTL, refresh=True
+            http,
+            cache,
+            connection.issuer,
+            ttl=app_settings.METADATA_CACHE_TTL,
+            refresh=True,
+            accept_added_slash=True,
         )
     except SSOError as error:
         return _failed(name, f"{explain(error)}."), None, not _unreachable(error)
-    allowed = set(app_settings.ALLOWED_ALGORITHMS)
-    if not allowed & set(metadata.id_token_signing_alg_values_supported):
-        algs = ", ".join(metadata.id_token_signing_alg_values_supported)
+    problem = algorithms_problem(connection, metadata)
+    if problem:
+        return _failed(name, problem), metadata, True
+    issuer = "Issuer matches."
+    if metadata.issuer != connection.issuer and connection.pk and connection.identities.filter(
+        issuer=connection.issuer
+    ).exists():
         return (
-            _failed(
-                name,
-                f"The provider signs ID tokens with {algs}; tenant_sso accepts {', '.join(sorted(allowed))}.",
-            ),
-            metadata,
+            _failed(name, f"The provider now publishes its issuer as {metadata.issuer!r}, but users signed "
+                    f"in under {connection.issuer!r}: if the provider really changed it, update the issuer "
+                    "(existing users will get new accounts, identities are keyed by issuer)."),
+            None,
             True,
         )
+    if metadata.issuer != connection.issuer:
+        issuer = (
+            f"The provider publishes its issuer as {metadata.issuer!r} (with a trailing slash); the next "
+            "login stores it that way."
+        )
+    symmetric = [alg for alg in metadata.id_token_signing_alg_values_supported if alg.upper().startswith("HS")]
+    if symmetric:
+        issuer += (
+            f" The provider also offers {', '.join(symmetric)}: make sure this application signs with "
+            f"{' or '.join(connection.effective_algorithms)} there (an HS* ID token is refused as alg_not_allowed)."
+        )
     return (
-        _passed(name, f"Issuer matches. Authorization endpoint {metadata.authorization_endpoint}, "
+        _passed(name, f"{issuer} Authorization endpoint {metadata.authorization_endpoint}, "
                 f"token endpoint {metadata.token_endpoint}."),
         metadata,
         True,
     )
+
+
+def algorithms_problem(connection: Connection, metadata: ProviderMetadata) -> str:
+    """Why the provider's ``id_token_signing_alg_values_supported`` does not meet the connection's
+    allow-list ("" when one of them is accepted)."""
+    allowed = connection.effective_algorithms
+    published = metadata.id_token_signing_alg_values_supported
+    if set(allowed) & set(published):
+        return ""
+    where = (
+        "this connection's signing algorithms"
+        if connection.signing_algorithms
+        else "TENANT_SSO_ALLOWED_ALGORITHMS (the connection sets none)"
+    )
+    text = (
+        f"The provider signs ID tokens with {', '.join(published)}; {where} accept only "
+        f"{', '.join(allowed)}. Set the connection's signing algorithms to one the provider uses."
+    )
+    if published and all(alg.upper().startswith("HS") for alg in published):
+        text += (
+            " HS* (a signature made with the client secret) is never accepted: switch the provider's "
+            "application to RS256 or ES256 (e.g. the signing algorithm of the app registration)."
+        )
+    return text
 
 
 def _check_cognito_pool(
@@ -213,7 +263,11 @@ def _check_cognito_pool(
     return _passed(name, f"The pool exists and its issuer matches. Endpoints on {domain}."), metadata, True
 
 
-def check_jwks(metadata: ProviderMetadata, http: ProviderHTTP) -> CheckResult:
+#: The JWK key type each algorithm family verifies with.
+_KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC"}
+
+
+def check_jwks(metadata: ProviderMetadata, http: ProviderHTTP, algorithms: list[str] | None = None) -> CheckResult:
     name = JWKS
     try:
         document = http.get_json(metadata.jwks_uri, what="jwks")
@@ -221,19 +275,25 @@ def check_jwks(metadata: ProviderMetadata, http: ProviderHTTP) -> CheckResult:
         return _failed(name, f"{explain(error)}.")
     if not isinstance(document.get("keys"), list) or not document["keys"]:
         return _failed(name, f"{metadata.jwks_uri} holds no keys: no ID token could be verified.")
-    allowed = set(app_settings.ALLOWED_ALGORITHMS)
+    allowed = set(algorithms if algorithms is not None else app_settings.ALLOWED_ALGORITHMS)
+    key_types = {_KEY_TYPES[a[:2]] for a in allowed if a[:2] in _KEY_TYPES}
     usable = []
+    found_types: set[str] = set()
     for kid, key in signing_keys(json.dumps(document, sort_keys=True)):
         alg = key.get("alg")
-        if key.key_type == "RSA" and (alg is None or alg in allowed):
+        if key.key_type in key_types and (alg is None or alg in allowed):
             usable.append(kid or "(no kid)")
+            found_types.add(str(key.key_type))
     if not usable:
         kinds = ", ".join(sorted({str(k.get("kty")) for k in document["keys"] if isinstance(k, dict)}))
+        wanted = "/".join(sorted(key_types)) or "RSA"
         return _failed(
             name,
-            f"No RSA signature key usable with {', '.join(sorted(allowed))} (keys found: {kinds or 'none'}).",
+            f"No {wanted} signature key usable with {', '.join(sorted(allowed))} (keys found: {kinds or 'none'}).",
         )
-    return _passed(name, f"{plural(len(usable), 'RSA signing key')}: {', '.join(usable[:5])}.")
+    return _passed(
+        name, f"{plural(len(usable), '/'.join(sorted(found_types)) + ' signing key')}: {', '.join(usable[:5])}."
+    )
 
 
 def check_token_endpoint(
@@ -259,13 +319,14 @@ def check_token_endpoint(
             return _passed(
                 name,
                 f"The client authenticated ({credentials.auth_method}): the provider refused only the "
-                "made-up code, with invalid_grant, as expected.",
+                f"made-up code, with invalid_grant, as expected.{_auth_note(connection, credentials)}",
             ), True
         if answer == "invalid_client":
             return _failed(
                 name,
                 "The provider refused the client credentials (invalid_client): the client secret or "
-                "client ID is wrong. Copy both again from App integration > App clients.",
+                "client ID is wrong. Copy both again from App integration > App clients."
+                f"{_auth_note(connection, credentials)}",
             ), True
         if answer == "unauthorized_client":
             return _failed(
@@ -277,6 +338,26 @@ def check_token_endpoint(
     except SSOError as error:
         return _failed(name, f"{explain(error)}."), True
     return _failed(name, "The token endpoint accepted a made-up code: do not trust this provider."), True
+
+
+def _auth_note(connection: Connection, credentials: ClientCredentials) -> str:
+    """What a person must know about a secret that changes when form-encoded (``+ / = :``...)."""
+    if not (form_encoding_changes(credentials.client_secret) or form_encoding_changes(credentials.client_id)):
+        return ""
+    if credentials.auth_method == "client_secret_post":
+        if connection.token_auth_method == Connection.AuthMethod.AUTO:
+            return (
+                " The client ID or secret contains characters that change when form-encoded (such as "
+                "+ / = :), so the automatic mode sends it with client_secret_post, which the provider "
+                "lists."
+            )
+        return ""
+    return (
+        " The client ID or secret contains characters that change when form-encoded (such as + / = :) "
+        "and is sent with client_secret_basic: a provider that does not form-decode Basic credentials "
+        "(RFC 6749 2.3.1) refuses it. Choose client_secret_post if the provider supports it, or a secret "
+        "of letters and digits."
+    )
 
 
 def _error_in(response: httpx.Response) -> str:
@@ -434,7 +515,7 @@ def check_connection(
         results.append(check_signout_url(connection, None, http, logout_uri, unavailable=why))
         return results
     if issuer_answered:
-        results.append(check_jwks(metadata, http))
+        results.append(check_jwks(metadata, http, connection.effective_algorithms))
     else:
         results.append(_skipped(JWKS, "the issuer's host did not answer"))
     domain_answered = True

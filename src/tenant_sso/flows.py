@@ -135,12 +135,49 @@ def begin_login(
         nonce=nonce,
         code_challenge=pkce.s256_challenge(verifier),
         # Cognito: openid releases every readable attribute; the IdP's scopes are set in the pool.
-        scope="openid" if connection.is_cognito else request_scope(metadata),
+        # A connection's extra scopes are always sent (docs/providers.md, "Extra scopes").
+        scope=(
+            " ".join(dict.fromkeys(["openid", *connection.extra_scopes]))
+            if connection.is_cognito
+            else request_scope(metadata, extra=connection.extra_scopes)
+        ),
         extra=extra,
     )
 
 
 # -- complete --------------------------------------------------------------------------------
+#: Authorization errors a person causes or can fix (OIDC Core 3.1.2.6, RFC 6749 4.1.2.1): each
+#: has its own reason code, a page saying what to do, and a 4xx status (the provider is not down).
+#: ``access_denied`` is what providers send when the user cancels (or declines consent) at their
+#: page; the provider's description is kept in the audit detail.
+USER_ERRORS: dict[str, tuple[str, str, int]] = {
+    "access_denied": (
+        "idp_cancelled",
+        "The sign-in was cancelled at your identity provider. Start again when you are ready; if you "
+        "did not cancel, ask your IT administrator whether your account may use this application.",
+        400,
+    ),
+    "consent_required": (
+        "consent_required",
+        "Your identity provider needs consent for this application before you can sign in. Start again "
+        "and accept it; if you are not offered the choice, ask your IT administrator to grant consent "
+        "for this application.",
+        403,
+    ),
+    "login_required": (
+        "login_required",
+        "Your identity provider needs you to sign in again. Please start again and sign in.",
+        401,
+    ),
+    "interaction_required": (
+        "interaction_required",
+        "Your identity provider needs you to complete a step first (for example set up multi-factor "
+        "authentication or accept its terms). Start again and complete it; if it is not offered, ask "
+        "your IT administrator.",
+        403,
+    ),
+}
+
 @dataclass
 class Callback:
     """What the callback learned so far; the view reads it to audit a failure."""
@@ -192,10 +229,13 @@ def complete_login(request: HttpRequest, params: dict[str, str], result: Callbac
     if "error" in params:
         error = "".join(c for c in params["error"][:64] if c.isalnum() or c in "_-.")
         description = params.get("error_description", "")[:200]
+        code, message, status = USER_ERRORS.get(
+            error, ("idp_error", f"Your identity provider refused the sign-in ({error or 'error'}).", 502)
+        )
         raise ProviderError(
-            "idp_error",
-            f"Your identity provider refused the sign-in ({error or 'error'}).",
-            status=403 if error == "access_denied" else 502,
+            code,
+            message,
+            status=status,
             detail=f"error={error!r} description={description!r}",
             provider_error=error,
         )
@@ -215,7 +255,7 @@ def complete_login(request: HttpRequest, params: dict[str, str], result: Callbac
         issuer=connection.issuer,
         client_id=connection.client_id,
         nonce=attempt["nonce"],
-        algorithms=app_settings.ALLOWED_ALGORITHMS,
+        algorithms=connection.effective_algorithms,
         leeway=app_settings.CLOCK_LEEWAY,
         max_age=app_settings.MAX_TOKEN_AGE,
         token_use="id" if connection.is_cognito else None,

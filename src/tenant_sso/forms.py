@@ -27,7 +27,8 @@ from django.contrib.auth.models import Group
 from . import validation
 from .claims import GUID, MAX_GROUP_LENGTH, normalize_group
 from .cognito import identifiers
-from .models import Connection, Organization, OrganizationDomain, owner_label
+from .models import Connection, Organization, OrganizationDomain, owner_label, scopes_error
+from .oidc.signatures import SUPPORTED as SUPPORTED_ALGORITHMS
 
 # Something a person meant as an object ID: only hex digits and dashes, long enough.
 _GUID_LIKE = re.compile(r"^[0-9a-fA-F{}-]{20,}$")
@@ -201,6 +202,23 @@ class GroupMappingField(forms.Field):
         return mapping
 
 
+class ScopeListField(forms.Field):
+    """Extra scopes, separated by spaces or new lines; stored as a JSON list (RFC 6749 3.3 tokens)."""
+
+    widget = LinesWidget
+
+    def to_python(self, value: Any) -> list[str]:
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return list(dict.fromkeys(str(value or "").split()))
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        error = scopes_error(value)
+        if error:
+            raise forms.ValidationError(error)
+
+
 class SecretInput(forms.PasswordInput):
     """A password input that never renders the value, followed by "set" or "not set"."""
 
@@ -237,6 +255,20 @@ class ConnectionForm(forms.ModelForm):  # type: ignore[type-arg]
         required=False,
         help_text="One IdP group per line (names, or Entra object IDs). Only members of these groups "
         "may sign in; nobody gets in while this is empty.",
+    )
+    extra_scopes = ScopeListField(
+        required=False,
+        help_text="Scopes always requested in addition to openid (and email, profile, groups when the "
+        "provider lists them), one per line or separated by spaces, e.g. a custom scope that releases "
+        "the groups claim. Cognito: the scope must also be allowed on the app client.",
+    )
+    signing_algorithms = forms.TypedMultipleChoiceField(
+        required=False,
+        choices=[(alg, alg) for alg in sorted(SUPPORTED_ALGORITHMS)],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The ID token signing algorithms accepted for this connection (e.g. ES256 for a "
+        "provider that signs with an EC key). None checked: TENANT_SSO_ALLOWED_ALGORITHMS. The token's "
+        "own header never chooses the algorithm.",
     )
     group_mapping = GroupMappingField(
         required=False,

@@ -26,6 +26,38 @@ def normalize_domain(value: str) -> str:
     return canonical_domain(value)
 
 
+def scopes_error(value: Any) -> str:
+    """Why a list of extra scopes is unusable ("" when it is fine): RFC 6749 3.3 scope-tokens."""
+    from .oidc.client import MAX_SCOPE_LENGTH, is_scope_token
+
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return 'A JSON list of scope names, e.g. ["groups"].'
+    if len(value) > 20:
+        return "At most 20 extra scopes."
+    bad = [v for v in value if not is_scope_token(v)]
+    if bad:
+        return (
+            f"{bad[0][:50]!r} is not a scope name: printable ASCII without spaces, quotes or "
+            f"backslashes (RFC 6749 3.3), at most {MAX_SCOPE_LENGTH} characters."
+        )
+    return ""
+
+
+def algorithms_error(value: Any) -> str:
+    """Why a signing-algorithm allow-list is unusable ("" when it is fine)."""
+    from .oidc.signatures import SUPPORTED
+
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return 'A JSON list of algorithms, e.g. ["ES256"].'
+    bad = [v for v in value if v not in SUPPORTED]
+    if bad:
+        return (
+            f"{bad[0][:20]!r} is not accepted: choose among {', '.join(sorted(SUPPORTED))} "
+            "(HS* and none are never accepted: anyone holding the client secret could forge tokens)."
+        )
+    return ""
+
+
 class Organization(models.Model):
     """A customer (tenant)."""
 
@@ -153,6 +185,22 @@ class Connection(models.Model):
         ),
     )
     token_auth_method = models.CharField(max_length=24, choices=AuthMethod.choices, default=AuthMethod.AUTO)
+    extra_scopes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_(
+            "Scopes always requested in addition to openid and the standard scopes the provider "
+            "lists, e.g. a custom scope that releases the groups claim."
+        ),
+    )
+    signing_algorithms = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_(
+            "ID token signing algorithms accepted for this connection (e.g. ES256). "
+            "Empty: TENANT_SSO_ALLOWED_ALGORITHMS."
+        ),
+    )
     use_userinfo = models.BooleanField(
         default=False, help_text=_("Also call the userinfo endpoint (its sub must match).")
     )
@@ -199,6 +247,13 @@ class Connection(models.Model):
     def effective_groups_claim(self) -> str:
         return self.groups_claim or ("custom:groups" if self.is_cognito else "groups")
 
+    @property
+    def effective_algorithms(self) -> list[str]:
+        """The ID token algorithms this connection accepts (never read from a token header)."""
+        from .conf import app_settings
+
+        return list(self.signing_algorithms or app_settings.ALLOWED_ALGORITHMS)
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.issuer and not is_secure_url(self.issuer):
@@ -225,6 +280,12 @@ class Connection(models.Model):
             errors["logout_redirect_url"] = "A path on this site (/...) or an https URL."
         if self.upstream_logout_url and not is_secure_url(self.upstream_logout_url):
             errors["upstream_logout_url"] = "Must be an https URL (http only for 127.0.0.1/localhost)."
+        scope_error = scopes_error(self.extra_scopes)
+        if scope_error:
+            errors["extra_scopes"] = scope_error
+        algorithm_error = algorithms_error(self.signing_algorithms)
+        if algorithm_error:
+            errors["signing_algorithms"] = algorithm_error
         if errors:
             raise ValidationError(errors)
 

@@ -11,8 +11,9 @@ from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from .conf import app_settings
+from .exceptions import ProviderError
 from .models import Connection
-from .oidc.client import ClientCredentials
+from .oidc.client import ClientCredentials, choose_auth_method
 from .oidc.http import ProviderHTTP, make_client
 from .oidc.keys import JWKSResolver
 from .oidc.metadata import Cache, ProviderMetadata, cognito_metadata, discover
@@ -90,7 +91,46 @@ def metadata_for(connection: Connection, *, refresh: bool = False) -> ProviderMe
     """Cognito: built from the pool issuer and domain. OIDC: the issuer's discovery document."""
     if connection.is_cognito:
         return cognito_metadata(connection.issuer, connection.cognito_domain)
-    return discover(http(), cache(), connection.issuer, ttl=app_settings.METADATA_CACHE_TTL, refresh=refresh)
+    metadata = discover(
+        http(),
+        cache(),
+        connection.issuer,
+        ttl=app_settings.METADATA_CACHE_TTL,
+        refresh=refresh,
+        accept_added_slash=True,
+    )
+    if metadata.issuer != connection.issuer:
+        adopt_published_issuer(connection, metadata.issuer)
+    return metadata
+
+
+class IssuerChanged(ProviderError):
+    """Discovery publishes the issuer with a trailing slash, but users already signed in under the
+    stored form: the provider changed its issuer, which an admin must confirm (identities are
+    keyed by issuer, so adopting it silently would create second accounts)."""
+
+
+def adopt_published_issuer(connection: Connection, published: str) -> None:
+    """Store the issuer exactly as the provider publishes it (it differs by a trailing slash only).
+
+    Rows saved before trailing slashes were kept lost the slash of issuers such as
+    ``https://tenant.auth0.com/``; discovery proves the right form, so it is stored once
+    (docs/providers.md, "Issuers with a trailing slash"). Such a row can never have admitted
+    anyone, so a row with identities under its issuer is left alone (:class:`IssuerChanged`).
+    Only the row still holding the old value is changed, so an admin's concurrent edit wins.
+    """
+    old = connection.issuer
+    if connection.pk is not None and connection.identities.filter(issuer=old).exists():
+        raise IssuerChanged(
+            "discovery_issuer_mismatch",
+            detail=f"discovery issuer {published!r} != configured {old!r}, and identities exist under "
+            "the configured one: update the issuer in the admin if the provider really changed it",
+        )
+    Connection.objects.filter(pk=connection.pk, issuer=old).update(issuer=published)
+    connection.issuer = published
+    logger.warning(
+        "connection %s: issuer %r stored as the provider publishes it, %r", connection.pk, old, published
+    )
 
 
 def key_resolver() -> JWKSResolver:
@@ -104,11 +144,7 @@ def key_resolver() -> JWKSResolver:
 
 def credentials_for(connection: Connection, metadata: ProviderMetadata) -> ClientCredentials:
     method = connection.token_auth_method
+    secret = connection.get_client_secret()
     if method == Connection.AuthMethod.AUTO:
-        supported = metadata.token_endpoint_auth_methods_supported
-        method = (
-            "client_secret_post"
-            if "client_secret_basic" not in supported and "client_secret_post" in supported
-            else "client_secret_basic"
-        )
-    return ClientCredentials(connection.client_id, connection.get_client_secret(), method)
+        method = choose_auth_method(metadata.token_endpoint_auth_methods_supported, connection.client_id, secret)
+    return ClientCredentials(connection.client_id, secret, method)

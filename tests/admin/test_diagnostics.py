@@ -177,3 +177,72 @@ def test_a_silent_provider_times_out_once_per_host_and_the_rest_is_not_run(
     assert [results[n].status for n in ("Signing keys (JWKS)", "Authorization request (redirect URI)", "Sign-out URL")] == [
         "skipped"
     ] * 3
+
+
+# -- issue 18: algorithms per connection, secrets that change when form-encoded, issuer slash ---
+def test_an_es256_provider_fails_against_the_default_and_passes_with_the_connection_list() -> None:
+    ec = ECKey.generate_key("P-256", parameters={"kid": "ec-1", "alg": "ES256", "use": "sig"})
+    handler = provider(document=discovery(id_token_signing_alg_values_supported=["ES256"]),
+                       keys={"keys": [ec.as_dict(private=False)]})
+    result = run(handler)["Discovery"]
+    assert not result.ok
+    assert "signs ID tokens with ES256; TENANT_SSO_ALLOWED_ALGORITHMS (the connection sets none)" in result.detail
+    connection = oidc_connection()
+    connection.signing_algorithms = ["ES256"]
+    results = run(handler, connection)
+    assert results["Discovery"].ok and results["Signing keys (JWKS)"].ok
+    assert "1 EC signing key: ec-1" in results["Signing keys (JWKS)"].detail
+
+
+def test_an_hs256_default_on_the_provider_side_is_named_with_the_fix() -> None:
+    result = run(provider(document=discovery(id_token_signing_alg_values_supported=["HS256"])))["Discovery"]
+    assert "switch the provider's application to RS256 or ES256" in result.detail
+
+
+def secret_connection(secret: str, method: str = "auto") -> Connection:
+    connection = oidc_connection()
+    connection.set_client_secret(secret)
+    connection.token_auth_method = method
+    return connection
+
+
+def token_check(connection: Connection, methods: list[str]) -> tuple[CheckResult, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+    inner = provider(document=discovery(token_endpoint_auth_methods_supported=methods))
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return inner(request)
+
+    return run(handle, connection)["Token endpoint (client ID and secret)"], seen
+
+
+def test_a_secret_that_changes_when_form_encoded_is_posted_in_automatic_mode_and_said_so() -> None:
+    result, seen = token_check(secret_connection("s3cret+/=:"),
+                               ["client_secret_basic", "client_secret_post"])
+    token = next(r for r in seen if r.url.path == "/token")
+    assert "authorization" not in token.headers and b"client_secret=s3cret%2B%2F%3D%3A" in token.content
+    assert result.ok and "(client_secret_post)" in result.detail
+    assert "the automatic mode sends it with client_secret_post" in result.detail
+
+
+def test_a_basic_only_provider_with_such_a_secret_gets_a_warning() -> None:
+    result, _ = token_check(secret_connection("s3cret+/=:"), ["client_secret_basic"])
+    assert result.ok and "(client_secret_basic)" in result.detail
+    assert "does not form-decode Basic credentials" in result.detail
+
+
+def test_a_plain_secret_keeps_basic_and_says_nothing_more() -> None:
+    result, seen = token_check(secret_connection("plainSecret1"), ["client_secret_basic", "client_secret_post"])
+    assert result.ok and result.detail.endswith("as expected.")
+    assert next(r for r in seen if r.url.path == "/token").headers["authorization"].startswith("Basic ")
+
+
+def test_a_published_trailing_slash_passes_and_is_announced() -> None:
+    results = run(provider(document=discovery(issuer=ISSUER + "/")))
+    assert results["Discovery"].ok and "with a trailing slash" in results["Discovery"].detail
+
+
+def test_a_provider_that_also_offers_hs256_passes_with_a_reminder() -> None:
+    result = run(provider(document=discovery(id_token_signing_alg_values_supported=["RS256", "HS256"])))["Discovery"]
+    assert result.ok and "also offers HS256: make sure this application signs with RS256" in result.detail

@@ -122,3 +122,23 @@ def test_the_action_through_the_admin_changelist(
     assert "Onboarding acme: updated (update_identity_provider)." in done.content.decode()
     idp = cognito.describe_identity_provider(UserPoolId=pool, ProviderName="acme")["IdentityProvider"]
     assert sorted(idp["IdpIdentifiers"]) == ["acme.example", "acme.test"]
+
+
+def test_the_upstream_groups_scope_is_validated_and_sent_to_cognito(
+    provisioner: Any, cognito: Any, pool: str, settings: Any
+) -> None:
+    from tenant_sso.cognito.admin_actions import UpstreamForm
+
+    upstream = {"issuer": "https://acme.okta.test/", "upstream_client_id": "okta-client",
+                "upstream_client_secret": "okta-secret-typed", "allowed_groups": "engineering"}
+    form = UpstreamForm({**upstream, "groups_scope": 'groups "quoted"'})
+    assert not form.is_valid() and "is not a scope name" in str(form.errors["groups_scope"])
+
+    settings.TENANT_SSO_COGNITO_POOLS = [{"user_pool_id": pool}]
+    org = Organization.objects.create(slug="acme", name="Acme")
+    org.domains.create(domain="acme.test")
+    request = _request({**upstream, "groups_scope": "groups okta.groups", "apply": "1"})
+    assert onboard_to_cognito(_admin(provisioner), request, Organization.objects.filter(pk=org.pk)) is None
+    idp = cognito.describe_identity_provider(UserPoolId=pool, ProviderName="acme")["IdentityProvider"]
+    assert idp["ProviderDetails"]["authorize_scopes"].split() == ["openid", "email", "profile", "groups", "okta.groups"]
+    assert idp["ProviderDetails"]["oidc_issuer"] == "https://acme.okta.test/"  # kept exactly, slash included

@@ -239,3 +239,12 @@ def test_status_finds_what_a_connection_disabled_by_hand_left_in_cognito(
     assert f"acme: cognito_leftover: identity provider acme is still in pool {pool}" in status
     run(provisioner, "offboard", "--org", "acme")
     assert "cognito_leftover" not in run(provisioner, "status")
+
+
+def test_an_invalid_upstream_groups_scope_is_refused_before_any_call(
+    provisioner: Any, call_log: Any, pool: str, upstream_secret: str
+) -> None:
+    with pytest.raises(CommandError, match=r"\[scope_invalid\] 'okta groups\\\\' is not a scope name"):
+        call_command("sso_cognito", *onboard_args(pool, "--groups-scope", "okta groups\\"),
+                     provisioner=provisioner, stdout=StringIO())
+    assert call_log.operations == []

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.interop.harness import OP, App, Browser, ensure_node_modules, make_op
+from tests.interop.harness import OP, App, Browser, ensure_node_modules, make_op, redirect_uri
 
 SECRETS = {"initech": "initech-secret", "umbrella": "umbrella s3cret+/=:"}  # basic auth must encode these
 POOL = "us-east-1_Interop1"
@@ -88,16 +88,15 @@ def interop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Interop]:
     ensure_node_modules()
     workdir: Path = tmp_path_factory.mktemp("interop")
     app = App.prepare(workdir)
-    callback = f"{app.url}/api/oidc/cognito/callback/"
     logged_out = f"{app.url}/login/?logged_out=1"
     upstream_hop = f"{app.url}/api/oidc/cognito/logout/upstream/"
-    common = {"redirect_uris": [callback], "grant_types": ["authorization_code"], "response_types": ["code"]}
+    common = {"grant_types": ["authorization_code"], "response_types": ["code"]}
     okta = make_op("oidc", users=OKTA_USERS, log=workdir / "okta.log", clients=[{
-        **common, "client_id": "initech-app", "client_secret": SECRETS["initech"],
+        **common, "redirect_uris": [redirect_uri(app, "initech")], "client_id": "initech-app", "client_secret": SECRETS["initech"],
         "token_endpoint_auth_method": "client_secret_post", "post_logout_redirect_uris": [logged_out],
     }])
     cognito = make_op("cognito", users=COGNITO_USERS, pool=POOL, log=workdir / "cognito.log", clients=[{
-        **common, "client_id": "umbrella-app", "client_secret": SECRETS["umbrella"],
+        **common, "redirect_uris": [redirect_uri(app, "umbrella")], "client_id": "umbrella-app", "client_secret": SECRETS["umbrella"],
         "token_endpoint_auth_method": "client_secret_basic",
         "post_logout_redirect_uris": [logged_out, upstream_hop],  # Cognito's sign-out URLs
     }])
@@ -120,6 +119,9 @@ def interop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Interop]:
             "--identity-provider", IDP_NAME, "--client-id", "umbrella-app",
             "--client-secret-env", "UMBRELLA_SECRET", "--email-domain", "umbrella.test",
             "--allowed-group", "engineering", "--group-map", "engineering=Engineers",
+            # Forced: automatic mode would post this secret; oidc-provider decodes Basic credentials
+            # (RFC 6749 2.3.1), so this keeps the app's encoding of them tested.
+            "--token-auth-method", "client_secret_basic",
             extra_env=env,
         )
         app.start()

@@ -40,7 +40,7 @@ def free_port() -> int:
 
 def ensure_node_modules() -> None:
     """``npm ci`` from the lockfile when ``node_modules`` is missing (it is git-ignored)."""
-    if (OP_DIR / "node_modules" / "oidc-provider").is_dir():
+    if all((OP_DIR / "node_modules" / name).is_dir() for name in ("oidc-provider", "oauth2-mock-server")):
         return
     npm = shutil.which("npm")
     if npm is None:
@@ -166,6 +166,13 @@ def make_op(shape: str, *, users: dict[str, dict[str, Any]], clients: list[dict[
 
 
 # -- the example app ---------------------------------------------------------------------------
+def redirect_uri(app: App, org: str) -> str:
+    """The redirect URI to register at an organization's OP: the one place the interop tests
+    compute it (every OP fixture registers what this returns)."""
+    return f"{app.url}/api/oidc/cognito/callback/"
+
+
+
 @dataclass
 class App:
     """The example project on ``runserver --noreload`` against a temporary SQLite file."""
@@ -285,6 +292,11 @@ class Browser:
         action = urljoin(str(page.url), form["action"] or str(page.url))
         response = self.http.post(action, data=data)
         return self.follow(response)
+
+    def start_login(self, app: App, org: str) -> httpx.Response:
+        """Start a login at the app for an organization and follow it to the provider's first page
+        (the one place the interop tests start a login)."""
+        return self.get(f"{app.url}/api/oidc/cognito/login/", params={"org": org})
 
     def csrf(self, app: App) -> str:
         self.http.get(f"{app.url}/api/me/")

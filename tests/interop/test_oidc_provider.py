@@ -8,6 +8,10 @@ httpx following redirects and submitting the provider's login and consent forms.
 
 from __future__ import annotations
 
+import re
+from html import unescape
+from urllib.parse import urljoin
+
 import httpx
 import pytest
 
@@ -21,7 +25,7 @@ pytestmark = pytest.mark.node
 def login(agent: Browser, interop: Interop, tenant: Tenant, sub: str) -> tuple[httpx.Response, list[str]]:
     """Start at the app's login URL, answer whatever the provider asks; returns the final page
     and the prompts the provider showed (``login``, ``consent``: none when its session is alive)."""
-    page = agent.get(f"{interop.app.url}/api/oidc/cognito/login/", params={"org": tenant.org})
+    page = agent.start_login(interop.app, tenant.org)
     prompts: list[str] = []
     for _ in range(3):
         if page.url.port == interop.app.port:
@@ -164,6 +168,20 @@ def test_cognito_logout_can_end_the_upstream_idp_session_too(agent: Browser, int
         interop.app.update_connection("umbrella", upstream_logout_url="")
 
 
+def test_cancelling_at_the_provider_is_its_own_reason_code(agent: Browser, interop: Interop) -> None:
+    """oidc-provider's Cancel link answers ``access_denied`` ("End-User aborted interaction")."""
+    tenant = interop.tenants["oidc"]
+    page = agent.start_login(interop.app, tenant.org)
+    cancel = re.search(r'href="([^"]*/abort)"', page.text)
+    assert cancel, page.text[:500]
+
+    page = agent.get(urljoin(str(page.url), unescape(cancel[1])))
+
+    assert page.status_code == 400 and page.url.port == interop.app.port
+    assert "idp_cancelled" in page.text and "cancelled at your identity provider" in page.text
+    assert me(agent, interop).status_code == 401
+
+
 def test_key_rotation_is_picked_up_with_one_jwks_refetch(agent: Browser, interop: Interop, tenant: Tenant) -> None:
     """Runs last: the provider restarts with a new key set; the app holds the old one in cache."""
     login(agent, interop, tenant, tenant.allowed)  # the app has cached the current JWKS
@@ -182,3 +200,4 @@ def test_key_rotation_is_picked_up_with_one_jwks_refetch(agent: Browser, interop
     agent.http.cookies.delete("sessionid")
     login(agent, interop, tenant, tenant.allowed)
     assert jwks_fetches(tenant) == 1  # and then served from the cache
+

@@ -116,7 +116,7 @@ def test_iss_response_parameter_of_the_right_issuer_passes(
 
 @pytest.mark.parametrize(
     ("error", "status"),
-    [("access_denied", 403), ("server_error", 502), ("invalid_request", 502), ("<script>", 502)],
+    [("server_error", 502), ("invalid_request", 502), ("<script>", 502)],
 )
 def test_error_answer_from_the_idp_is_shown(
     client: Any, tenants: Any, pool: Any, error: str, status: int
@@ -125,6 +125,30 @@ def test_error_answer_from_the_idp_is_shown(
     response = callback(client, state=state, error=error, error_description="[AcmeOkta] Error - 500 <b>x</b>")
     assert_refused(client, response, status, "idp_error")
     assert b"<script>" not in response.content and b"<b>x</b>" not in response.content
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code", "advice"),
+    [
+        ("access_denied", 400, "idp_cancelled", "cancelled at your identity provider"),
+        ("consent_required", 403, "consent_required", "ask your IT administrator to grant consent"),
+        ("login_required", 401, "login_required", "sign in again"),
+        ("interaction_required", 403, "interaction_required", "complete a step first"),
+    ],
+)
+def test_errors_a_user_causes_get_their_own_code_and_say_what_to_do(
+    client: Any, tenants: Any, pool: Any, error: str, status: int, code: str, advice: str
+) -> None:
+    state = state_of(start(client))
+    response = callback(client, state=state, error=error, error_description="End-User aborted interaction")
+    assert_refused(client, response, status, code)
+    assert advice in response.content.decode()
+    assert "Back to sign-in" in response.content.decode()  # try again
+    assert b"End-User aborted" not in response.content  # the description stays in the audit
+    from tenant_sso.models import LoginEvent
+
+    event = LoginEvent.objects.order_by("-id").first()
+    assert event is not None and "End-User aborted interaction" in event.detail["detail"]
 
 
 def test_error_answer_with_an_unknown_state_is_refused_as_such(client: Any, tenants: Any) -> None:

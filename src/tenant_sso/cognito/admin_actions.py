@@ -33,6 +33,7 @@ from django.template import engines
 from .. import validation
 from ..exceptions import SSOError
 from ..forms import checked
+from ..oidc.client import is_scope_token
 from .plan import DEFAULT_SCOPES, Plan, TenantSpec, Upstream
 
 
@@ -55,12 +56,27 @@ class UpstreamForm(forms.Form):
     allowed_groups = forms.CharField(
         required=False, help_text="Comma-separated; empty keeps the organization's current allowed groups."
     )
+    groups_scope = forms.CharField(
+        required=False,
+        label="Upstream groups scope",
+        help_text="Extra scopes asked of the customer's IdP besides openid email profile, separated by "
+        "spaces, e.g. groups (Okta) when it releases the groups claim only with that scope.",
+    )
     groups_claim = forms.CharField(required=False, help_text="Upstream claim mapped to custom:groups [groups].")
     roles_claim = forms.CharField(required=False, help_text="Upstream claim mapped to custom:roles [none].")
 
     def clean_user_pool_id(self) -> str:
         value = str(self.cleaned_data.get("user_pool_id") or "").strip()
         return checked(validation.clean_pool_id, value) if value else ""
+    def clean_groups_scope(self) -> str:
+        scopes = str(self.cleaned_data.get("groups_scope") or "").split()
+        bad = [scope for scope in scopes if not is_scope_token(scope)]
+        if bad:
+            raise forms.ValidationError(
+                f"{bad[0][:50]!r} is not a scope name: printable ASCII without spaces, quotes or "
+                "backslashes (RFC 6749 3.3)."
+            )
+        return " ".join(dict.fromkeys(scopes))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -73,7 +89,8 @@ class UpstreamForm(forms.Form):
         data = self.cleaned_data
         if not data.get("issuer"):
             return None
-        return Upstream(data["issuer"], data["upstream_client_id"], data["upstream_client_secret"], DEFAULT_SCOPES)
+        scopes = (*DEFAULT_SCOPES, *str(data.get("groups_scope") or "").split())
+        return Upstream(data["issuer"], data["upstream_client_id"], data["upstream_client_secret"], scopes)
 
 
 _PAGE = """{% extends "admin/base_site.html" %}

@@ -573,7 +573,9 @@ def _details(upstream: Upstream) -> dict[str, str]:
         "client_id": upstream.client_id,
         "client_secret": upstream.client_secret,
         "authorize_scopes": " ".join(scopes),
-        "oidc_issuer": upstream.issuer.rstrip("/"),
+        # Exactly as given: the upstream's issuer is an exact string (its tokens' iss), and
+        # issuers such as https://tenant.auth0.com/ end in a slash.
+        "oidc_issuer": upstream.issuer.strip(),
         "attributes_request_method": "GET",
     }
 

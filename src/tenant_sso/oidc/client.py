@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -21,20 +23,58 @@ class ClientCredentials:
 
 
 WANTED_SCOPES = ("email", "profile", "groups")
+#: RFC 6749 3.3: ``scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`` (printable ASCII but space, ``"``, ``\``).
+SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]+$")
+MAX_SCOPE_LENGTH = 200
 
 
-def request_scope(metadata: ProviderMetadata, wanted: tuple[str, ...] = WANTED_SCOPES) -> str:
-    """``openid`` plus each wanted scope the provider lists in ``scopes_supported``.
+def is_scope_token(value: str) -> bool:
+    """A scope name as RFC 6749 3.3 allows it (and at most ``MAX_SCOPE_LENGTH`` characters)."""
+    return len(value) <= MAX_SCOPE_LENGTH and SCOPE_TOKEN.match(value) is not None
+
+
+def request_scope(
+    metadata: ProviderMetadata, wanted: tuple[str, ...] = WANTED_SCOPES, extra: Iterable[str] = ()
+) -> str:
+    """``openid`` plus each wanted scope the provider lists in ``scopes_supported``, plus ``extra``.
 
     Email and profile claims come with their scopes (OIDC Core 5.4); Okta releases its groups
     claim only with ``groups``. Scopes a provider does not list are not sent (Entra ID reads an
     unknown bare scope as a Microsoft Graph permission); one that lists none gets the standard
-    ``openid email profile``.
+    ``openid email profile``. ``extra`` (a connection's own scopes, e.g. a custom scope that
+    releases groups) is always sent, listed or not, once each.
     """
     supported = set(metadata.scopes_supported)
-    if not supported:
-        return "openid email profile"
-    return " ".join(["openid", *(scope for scope in wanted if scope in supported)])
+    base = ["openid", "email", "profile"] if not supported else [
+        "openid", *(scope for scope in wanted if scope in supported)
+    ]
+    return " ".join(dict.fromkeys([*base, *extra]))
+
+
+def form_encoding_changes(value: str) -> bool:
+    """True when RFC 6749 2.3.1's form-encoding of ``value`` differs from it (``+ / = :``, space...).
+
+    Such a secret reaches the provider intact in ``client_secret_basic`` only if the provider
+    form-decodes the Basic credentials, as 2.3.1 requires and several providers do not.
+    """
+    return quote(value, safe="") != value
+
+
+def choose_auth_method(supported: Iterable[str], client_id: str, client_secret: str) -> str:
+    """The automatic client authentication method (``client_secret_basic`` unless it is unsafe).
+
+    ``client_secret_post`` when the provider lists only it, or lists it too and form-encoding
+    would change the client ID or secret (so a provider that does not decode Basic credentials
+    still sees the real ones); ``client_secret_basic`` otherwise (OIDC Core 9: the default).
+    """
+    methods = set(supported)
+    if "client_secret_post" not in methods:
+        return "client_secret_basic"
+    if "client_secret_basic" not in methods:
+        return "client_secret_post"
+    if form_encoding_changes(client_id) or form_encoding_changes(client_secret):
+        return "client_secret_post"
+    return "client_secret_basic"
 
 
 def authorization_url(

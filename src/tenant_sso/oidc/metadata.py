@@ -103,10 +103,24 @@ def _str_tuple(value: Any) -> tuple[str, ...]:
     return ()
 
 
-def parse_discovery(document: dict[str, Any], expected_issuer: str) -> ProviderMetadata:
-    """Validate a discovery document (OIDC Discovery 4.3: ``issuer`` must equal the configured one)."""
+def published_with_slash(published: Any, configured: str) -> bool:
+    """True when the provider publishes exactly the configured issuer plus one trailing ``/``.
+
+    The only difference the old ``rstrip("/")`` of stored issuers could make (see :func:`discover`).
+    """
+    return isinstance(published, str) and not configured.endswith("/") and published == configured + "/"
+
+
+def parse_discovery(
+    document: dict[str, Any], expected_issuer: str, *, accept_added_slash: bool = False
+) -> ProviderMetadata:
+    """Validate a discovery document (OIDC Discovery 4.3: ``issuer`` must equal the configured one).
+
+    ``accept_added_slash``: also accept ``expected_issuer + "/"``; the metadata then carries the
+    issuer as published, which the caller must store (see :func:`discover`).
+    """
     issuer = document.get("issuer")
-    if issuer != expected_issuer:
+    if issuer != expected_issuer and not (accept_added_slash and published_with_slash(issuer, expected_issuer)):
         raise ProviderError(
             "discovery_issuer_mismatch",
             detail=f"discovery issuer {issuer!r} != configured {expected_issuer!r}",
@@ -122,7 +136,7 @@ def parse_discovery(document: dict[str, Any], expected_issuer: str) -> ProviderM
         endpoints[name] = url if isinstance(url, str) and is_secure_url(url) else ""
     methods = _str_tuple(document.get("token_endpoint_auth_methods_supported"))
     return ProviderMetadata(
-        issuer=issuer,
+        issuer=str(issuer),  # the configured one, or it plus the one slash accepted above
         token_endpoint_auth_methods_supported=methods or ("client_secret_basic",),
         code_challenge_methods_supported=_str_tuple(document.get("code_challenge_methods_supported")),
         id_token_signing_alg_values_supported=_str_tuple(
@@ -138,9 +152,23 @@ def parse_discovery(document: dict[str, Any], expected_issuer: str) -> ProviderM
 
 
 def discover(
-    http: ProviderHTTP, cache: Cache, issuer: str, *, ttl: int, refresh: bool = False
+    http: ProviderHTTP,
+    cache: Cache,
+    issuer: str,
+    *,
+    ttl: int,
+    refresh: bool = False,
+    accept_added_slash: bool = False,
 ) -> ProviderMetadata:
-    """Discovery document of ``issuer``, cached per issuer for ``ttl`` seconds."""
+    """Discovery document of ``issuer``, cached per issuer for ``ttl`` seconds.
+
+    ``accept_added_slash`` is the migration path of issuers stored before trailing slashes were
+    kept: such a row says ``https://op.example`` where the provider publishes
+    ``https://op.example/``. The discovery URL is the same for both forms, so the document comes
+    from the very host and path configured; when its issuer differs only by that one slash, the
+    returned metadata carries the published form and the caller stores it. Any other difference
+    stays ``discovery_issuer_mismatch``.
+    """
     if not is_secure_url(issuer):
         raise ConfigurationError("insecure_issuer", detail=f"issuer {issuer!r} is not https")
     key = f"tenant_sso:discovery:{issuer}"
@@ -149,6 +177,6 @@ def discover(
         if cached:
             return ProviderMetadata.from_json(cached)
     url = issuer.rstrip("/") + "/.well-known/openid-configuration"
-    metadata = parse_discovery(http.get_json(url, what="discovery"), issuer)
+    metadata = parse_discovery(http.get_json(url, what="discovery"), issuer, accept_added_slash=accept_added_slash)
     cache.set(key, metadata.to_json(), ttl)
     return metadata

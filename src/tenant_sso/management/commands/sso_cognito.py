@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ...cognito.plan import DEFAULT_SCOPES, TenantSpec, Upstream
 from ...exceptions import SSOError
+from ...oidc.client import is_scope_token
 from ...validation import plural
 
 BULK_COLUMNS = (
@@ -50,6 +51,12 @@ def upstream_from(
         raise CommandError(
             f"[upstream_incomplete] {where}give the upstream issuer, client ID and client secret "
             "environment variable together (or none of them, to keep the current ones)."
+        )
+    bad = [scope for scope in groups_scopes if not is_scope_token(scope)]
+    if bad:
+        raise CommandError(
+            f"[scope_invalid] {where}{bad[0][:50]!r} is not a scope name: printable ASCII without spaces, "
+            "quotes or backslashes (RFC 6749 3.3)."
         )
     secret = os.environ.get(str(secret_env), "")
     if not secret:

@@ -73,6 +73,16 @@ class Command(BaseCommand):
         create.add_argument("--max-session-age", type=int, default=None, metavar="SECONDS",
                             help="The Django session ends this long after login at the latest "
                             "(default: TENANT_SSO_DEFAULT_MAX_SESSION_AGE).")
+        create.add_argument(
+            "--scope", action="append", default=[], dest="extra_scopes", metavar="SCOPE",
+            help="Extra scope always requested besides openid (e.g. a custom scope releasing groups); "
+            "repeatable. Not given: none.",
+        )
+        create.add_argument(
+            "--signing-alg", action="append", default=[], dest="signing_algorithms", metavar="ALG",
+            help="ID token signing algorithm accepted for this connection (RS256, ES256, PS256...); "
+            "repeatable. Not given: TENANT_SSO_ALLOWED_ALGORITHMS.",
+        )
         listing = sub.add_parser("list", help="List connections with their organization and email domains.")
         listing.add_argument("--json", action="store_true",
                              help="Print JSON (one object per connection, no secrets) instead of a table.")
@@ -107,6 +117,8 @@ class Command(BaseCommand):
             roles_claim=options["roles_claim"],
             group_mapping=mapping,
             logout_redirect_url=options["logout_redirect"],
+            extra_scopes=[scope for item in options["extra_scopes"] for scope in item.split()],
+            signing_algorithms=options["signing_algorithms"],
             extra={
                 "upstream_logout_url": options["upstream_logout_url"],
                 "token_auth_method": options["token_auth_method"],
