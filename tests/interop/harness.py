@@ -286,6 +286,15 @@ class Browser:
         response = self.http.post(action, data=data)
         return self.follow(response)
 
+    def start_login(self, app: App, **params: str) -> httpx.Response:
+        """Open the app's login URL as a link from elsewhere would: the confirmation page names the
+        organization; its button (a POST with the CSRF token) is clicked, redirects followed."""
+        page = self.get(f"{app.url}/api/oidc/cognito/login/", params=params)
+        forms = parse_forms(page.text)
+        index = next((i for i, f in enumerate(forms) if "confirm" in f["hidden"]), None)
+        assert index is not None, f"no confirmation page ({page.status_code}): {page.text[:300]}"
+        return self.submit(page, {}, form_index=index)
+
     def csrf(self, app: App) -> str:
         self.http.get(f"{app.url}/api/me/")
         return str(self.http.cookies.get("csrftoken", domain="127.0.0.1") or "")

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.node
 def login(agent: Browser, interop: Interop, tenant: Tenant, sub: str) -> tuple[httpx.Response, list[str]]:
     """Start at the app's login URL, answer whatever the provider asks; returns the final page
     and the prompts the provider showed (``login``, ``consent``: none when its session is alive)."""
-    page = agent.get(f"{interop.app.url}/api/oidc/cognito/login/", params={"org": tenant.org})
+    page = agent.start_login(interop.app, org=tenant.org)
     prompts: list[str] = []
     for _ in range(3):
         if page.url.port == interop.app.port:
