@@ -12,7 +12,7 @@ DJANGO_SECURE_PROXY_SSL_HEADER  "1" to trust X-Forwarded-Proto from the proxy
 DJANGO_CSRF_TRUSTED_ORIGINS     comma-separated origins (https://app.example.com)
 CACHE_KEY_PREFIX   Redis key prefix (default "example")
 TENANT_SSO_RATE_LIMIT_PER_IP, TENANT_SSO_RATE_LIMIT_PER_ORGANIZATION  login starts + callbacks per
-                   minute (300, 3000; 0: no limit)
+                   window (300, 3000; 0: no limit); TENANT_SSO_RATE_LIMIT_WINDOW seconds (60)
 
 Production: gunicorn with example/gunicorn.conf.py (docs/production.md).
 """
@@ -124,6 +124,7 @@ LOGIN_REDIRECT_URL = "/"
 TENANT_SSO_ENCRYPTION_KEYS = [k for k in os.environ.get("TENANT_SSO_ENCRYPTION_KEYS", "").split(",") if k]
 TENANT_SSO_BASE_URL = os.environ.get("TENANT_SSO_BASE_URL", "")
 # Per window of TENANT_SSO_RATE_LIMIT_WINDOW seconds (60); 0 turns a limit off (benchmarks).
+TENANT_SSO_RATE_LIMIT_WINDOW = int(os.environ.get("TENANT_SSO_RATE_LIMIT_WINDOW", "60"))
 TENANT_SSO_RATE_LIMIT_PER_IP = int(os.environ.get("TENANT_SSO_RATE_LIMIT_PER_IP", "300"))
 TENANT_SSO_RATE_LIMIT_PER_ORGANIZATION = int(os.environ.get("TENANT_SSO_RATE_LIMIT_PER_ORGANIZATION", "3000"))
 TENANT_SSO_LOGOUT_REDIRECT_URL = "/login/?logged_out=1"

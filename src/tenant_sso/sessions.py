@@ -112,7 +112,7 @@ def _revocation(reason: str, *, audited: bool = True) -> Iterator[None]:
 def revoke(queryset: QuerySet[SSOSession], reason: str = "session_revoked") -> int:
     """End every session in ``queryset`` (deleted from the session store, audited); how many."""
     with _revocation(reason):
-        deleted, per_model = queryset.delete()
+        _deleted, per_model = queryset.delete()
     return int(per_model.get(SSOSession._meta.label, 0))
 
 

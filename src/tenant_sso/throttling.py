@@ -35,9 +35,13 @@ def client_key(address: str | None) -> str:
     return str(ip)
 
 
+def now() -> float:
+    return time.time()
+
+
 def _window() -> tuple[int, int]:
     size = app_settings.RATE_LIMIT_WINDOW
-    return size, int(time.time() // size)
+    return size, int(now() // size)
 
 
 def hit(scope: str, name: str) -> int:

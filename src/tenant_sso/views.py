@@ -31,7 +31,7 @@ def sso_response(view: View) -> View:
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "no-store"
         response["Pragma"] = "no-cache"
-        response["Referrer-Policy"] = "no-referrer"
+        response.setdefault("Referrer-Policy", "no-referrer")
         if response.status_code >= 400:
             # Django logs 4xx/5xx on django.request with the request attached, and handlers such
             # as AdminEmailHandler render its full URL: the callback's code and state. Log the
@@ -128,7 +128,7 @@ def _confirmation(
             if current
             else None
         ) or (current or "this site (not single sign-on)")
-    return render(
+    response = render(
         request,
         "tenant_sso/confirm_login.html",
         {
@@ -140,6 +140,10 @@ def _confirmation(
             "next": params.get("next", ""),
         },
     )
+    # Its form POSTs with the CSRF token: with no-referrer Chromium sends "Origin: null" and
+    # Django's CSRF check refuses it. Its URL holds no code or state, only what was asked.
+    response["Referrer-Policy"] = "same-origin"
+    return response
 
 
 def _query(request: HttpRequest) -> dict[str, str]:

@@ -40,6 +40,14 @@ def signed_in_email(client: Any) -> str | None:
     return str(me.json()["email"]) if me.status_code == 200 else None
 
 
+@pytest.fixture(autouse=True)
+def _one_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counting windows are aligned on the clock: hold it, so no test straddles two."""
+    from tenant_sso import throttling
+
+    monkeypatch.setattr(throttling, "now", lambda: 1_800_000_000.0)
+
+
 # -- 2. login CSRF ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "headers",
