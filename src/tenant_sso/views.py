@@ -55,7 +55,8 @@ def error_response(
     within the per-client and total ceilings of :mod:`tenant_sso.throttling`.
     """
     outcome = LoginEvent.Outcome.DENIED if error.status in (401, 403) else LoginEvent.Outcome.ERROR
-    anonymous = not claims and not request.user.is_authenticated
+    user = getattr(request, "user", None)
+    anonymous = not claims and not (user is not None and user.is_authenticated)
     if not anonymous or throttling.should_record_anonymous(audit.client_ip(request), error.code):
         audit.record(
             request,
@@ -136,7 +137,7 @@ def _confirmation(
             "current_organization": current_name,
             "current_user": request.user if current is not None else None,
             "org": connection.organization.slug,
-            "email": params.get("email", "") if not params.get("org") else "",
+            "email": params.get("email", ""),
             "next": params.get("next", ""),
         },
     )

@@ -203,3 +203,17 @@ def test_an_unverified_email_later_does_not_overwrite_the_stored_one(client: Any
     )
     login(Client(), pool)
     assert user("alice.new@acme.test").email == "alice@acme.test"
+
+
+def test_deleting_one_session_in_the_admin_signs_out_that_browser_only(
+    tenants: Any, pool: Any, admin_client: Any
+) -> None:
+    first, second = Client(), Client()
+    login(first, pool)
+    login(second, pool)
+    row = SSOSession.objects.order_by("created_at").first()
+    assert row is not None
+    url = reverse("admin:tenant_sso_ssosession_delete", args=[row.pk])
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not signed_in(first) and signed_in(second)
+    assert LoginEvent.objects.get(outcome=LoginEvent.Outcome.REVOKED).reason == "session_revoked"
