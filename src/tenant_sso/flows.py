@@ -171,11 +171,13 @@ def _pop_attempt(request: HttpRequest, state: str) -> dict[str, Any]:
         # Nothing to consume: the session is left untouched (an anonymous refusal never
         # creates or writes a session).
         raise RequestError("state_unknown", STATE_USED)
-    request.session[ATTEMPTS_KEY] = attempts  # single use, whatever happens next
     # The session is saved at the end of the request, so two copies of one callback sent at
-    # once both find the attempt; the shared cache's atomic add lets exactly one through.
+    # once both find the attempt; the shared cache's atomic add lets exactly one through. The
+    # others leave the session alone: the winner may already have replaced it (login() cycles
+    # the key), and writing the stale copy back would end in Django's SessionInterrupted.
     if not _claim_once(state):
         raise RequestError("state_unknown", STATE_USED, detail="attempt consumed by a concurrent request")
+    request.session[ATTEMPTS_KEY] = attempts  # single use, whatever happens next
     if time.time() - attempt["at"] > app_settings.STATE_TTL:
         raise RequestError("state_expired", "The sign-in took too long. Please start again.")
     return attempt
