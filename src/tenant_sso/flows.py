@@ -30,7 +30,7 @@ from .adapter import get_adapter
 from .cognito.claims import check_identity_provider
 from .conf import app_settings
 from .exceptions import ConfigurationError, ProviderError, RequestError, TokenError
-from .models import Connection, normalize_domain
+from .models import Connection, Organization, normalize_domain
 from .oidc import pkce
 from .oidc.client import (
     authorization_url,
@@ -204,6 +204,15 @@ def session_organization(request: HttpRequest) -> str | None:
         return None
     data = request.session.get(SESSION_KEY)
     return str(data.get("organization", "")) if isinstance(data, dict) else ""
+
+
+def organization_name(slug: str | None) -> str | None:
+    """How the confirmation page names what :func:`session_organization` returned."""
+    if slug is None:
+        return None
+    if not slug:
+        return "this site (not single sign-on)"
+    return Organization.objects.filter(slug=slug).values_list("name", flat=True).first() or slug
 
 
 def complete_login(request: HttpRequest, params: dict[str, str], result: Callback) -> Callback:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import audit, flows, signals, throttling
 from .conf import app_settings
 from .exceptions import AccessDenied, RequestError, SSOError
-from .models import Connection, LoginEvent, Organization
+from .models import Connection, LoginEvent
 
 logger = logging.getLogger("tenant_sso")
 
@@ -122,19 +122,12 @@ def _confirmation(
 ) -> HttpResponse:
     """The page a cross-site, bookmarked or organization-switching login start gets: it names
     the organization (and the one signed in now); its button POSTs with the CSRF token."""
-    current_name = None
-    if current is not None:
-        current_name = (
-            Organization.objects.filter(slug=current).values_list("name", flat=True).first()
-            if current
-            else None
-        ) or (current or "this site (not single sign-on)")
     response = render(
         request,
         "tenant_sso/confirm_login.html",
         {
             "organization": connection.organization,
-            "current_organization": current_name,
+            "current_organization": flows.organization_name(current),
             "current_user": request.user if current is not None else None,
             "org": connection.organization.slug,
             "email": params.get("email", ""),
