@@ -73,14 +73,24 @@ def path_of(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+def start_login(client: Any, params: dict[str, str]) -> Any:
+    """Start a login as a person arriving from a link would: the GET shows the confirmation page
+    naming the organization; its button POSTs the form (CSRF token included). Returns the 302."""
+    page = client.get(LOGIN, params)
+    assert page.status_code == 200, (page.status_code, getattr(page, "content", b"")[:500])
+    form = next(f for f in parse_forms(page.content.decode()) if "confirm" in f["hidden"])
+    start = client.post(LOGIN, form["hidden"])
+    assert start.status_code == 302, (start.status_code, getattr(start, "content", b"")[:500])
+    return start
+
+
 def sso_login(client: Any, browser: IdPBrowser, *, email: str, org: str | None = None,
               next_url: str | None = None, by_email: bool = False) -> Any:
     """Run a whole login; returns the app's response to the callback."""
     params: dict[str, str] = {"email": email} if by_email else {"org": org or ""}
     if next_url is not None:
         params["next"] = next_url
-    start = client.get(LOGIN, params)
-    assert start.status_code == 302, (start.status_code, getattr(start, "content", b"")[:500])
+    start = start_login(client, params)
     answer = browser.authorize(start["Location"], email)
     assert answer.status_code in (302, 303), (answer.status_code, answer.text[:500])
     location = answer.headers["location"]

@@ -12,6 +12,8 @@ TENANT_SSO_ALLOWED_ALGORITHMS  comma-separated default ID token algorithms (defa
 DJANGO_SECURE_PROXY_SSL_HEADER  "1" to trust X-Forwarded-Proto from the proxy
 DJANGO_CSRF_TRUSTED_ORIGINS     comma-separated origins (https://app.example.com)
 CACHE_KEY_PREFIX   Redis key prefix (default "example")
+TENANT_SSO_RATE_LIMIT_PER_IP, TENANT_SSO_RATE_LIMIT_PER_ORGANIZATION  login starts + callbacks per
+                   window (300, 3000; 0: no limit); TENANT_SSO_RATE_LIMIT_WINDOW seconds (60)
 
 Production: gunicorn with example/gunicorn.conf.py (docs/production.md).
 """
@@ -126,6 +128,10 @@ TENANT_SSO_BASE_URL = os.environ.get("TENANT_SSO_BASE_URL", "")
 TENANT_SSO_ALLOWED_ALGORITHMS = [
     a.strip() for a in os.environ.get("TENANT_SSO_ALLOWED_ALGORITHMS", "RS256").split(",") if a.strip()
 ]
+# Per window of TENANT_SSO_RATE_LIMIT_WINDOW seconds (60); 0 turns a limit off (benchmarks).
+TENANT_SSO_RATE_LIMIT_WINDOW = int(os.environ.get("TENANT_SSO_RATE_LIMIT_WINDOW", "60"))
+TENANT_SSO_RATE_LIMIT_PER_IP = int(os.environ.get("TENANT_SSO_RATE_LIMIT_PER_IP", "300"))
+TENANT_SSO_RATE_LIMIT_PER_ORGANIZATION = int(os.environ.get("TENANT_SSO_RATE_LIMIT_PER_ORGANIZATION", "3000"))
 TENANT_SSO_LOGOUT_REDIRECT_URL = "/login/?logged_out=1"
 
 STATIC_URL = "static/"

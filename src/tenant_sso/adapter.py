@@ -50,15 +50,33 @@ class SSOAdapter:
     def populate_user(
         self, user: AbstractBaseUser, connection: Connection, claims: dict[str, Any], created: bool
     ) -> None:
-        """Copy profile claims onto the user at every login (the IdP is the source of truth)."""
+        """Copy profile claims onto the user at every login (the IdP is the source of truth).
+
+        The email only when :meth:`trusted_email` vouches for it; otherwise a new user's email
+        stays empty and an existing user's email is left as it was (docs/flow.md).
+        """
+        email = self.trusted_email(connection, claims)
+        if email is not None and hasattr(user, "email"):
+            user.email = email
         for field, claim, limit in (
-            ("email", "email", 254),
             ("first_name", "given_name", 150),
             ("last_name", "family_name", 150),
         ):
             value = claims.get(claim)
             if isinstance(value, str) and hasattr(user, field):
                 setattr(user, field, value.strip()[:limit])
+
+    def trusted_email(self, connection: Connection, claims: dict[str, Any]) -> str | None:
+        """The claimed email if the policy trusts it: ``email_verified`` true (Cognito sends the
+        string ``"true"``) and its domain one of this organization's domains; else None."""
+        email = claims.get("email")
+        if not isinstance(email, str) or "@" not in email or not truthy_claim(claims.get("email_verified")):
+            return None
+        email = email.strip()[:254]
+        domain = normalize_domain(email.rsplit("@", 1)[1])
+        if not connection.organization.domains.filter(domain=domain).exists():
+            return None
+        return email
 
     def find_user_to_link(self, connection: Connection, claims: dict[str, Any]) -> AbstractBaseUser | None:
         """An existing account a first login may be linked to, by email; None creates a user.

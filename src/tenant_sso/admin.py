@@ -34,7 +34,7 @@ from django.utils.safestring import mark_safe
 from . import diagnostics, flows
 from .exceptions import SSOError
 from .forms import ConnectionForm, OrganizationDomainForm, OrganizationForm
-from .models import Connection, FederatedIdentity, LoginEvent, Organization, OrganizationDomain
+from .models import Connection, FederatedIdentity, LoginEvent, Organization, OrganizationDomain, SSOSession
 
 #: Session key holding the last "Test connection" results of a connection (no secrets in them).
 DIAGNOSTICS_SESSION_KEY = "tenant_sso.admin.diagnostics"
@@ -445,10 +445,29 @@ class LoginEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
 
+@admin.register(SSOSession)
+class SSOSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Live SSO sessions; deleting one ends it now (the kill switch, one browser at a time)."""
+
+    list_display = ("user", "connection", "created_at", "last_seen_at", "expires_at")
+    list_filter = ("connection",)
+    list_select_related = ("user", "connection__organization")
+    search_fields = ("user__username", "user__email", "sid")
+    fields = ("user", "connection", "identity", "sid", "created_at", "last_seen_at", "expires_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 __all__ = [
     "ConnectionAdmin",
     "FederatedIdentityAdmin",
     "LoginEventAdmin",
     "OrganizationAdmin",
+    "SSOSessionAdmin",
     "connection_activity",
 ]

@@ -16,6 +16,7 @@ E010       ``TENANT_SSO_BASE_URL`` not an https origin (http only on a loopback 
 E011       ``TENANT_SSO_ADAPTER`` cannot be imported or is not an ``SSOAdapter``
 E012       ``AuthenticationMiddleware`` missing (logout reads ``request.user``)
 E013       ``TENANT_SSO_HTTP_TIMEOUT`` not a positive number of seconds
+W020       ``SESSION_ENGINE`` is ``signed_cookies``: revoking an SSO session cannot end it (kill switch)
 =========  ===============================================================================
 """
 
@@ -226,3 +227,18 @@ def check_cognito_pools(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 )
             ]
     return []
+
+
+@register(Tags.security)
+def check_session_engine(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The kill switch deletes sessions from the store; signed cookies have no store."""
+    if getattr(settings, "SESSION_ENGINE", "") != "django.contrib.sessions.backends.signed_cookies":
+        return []
+    return [
+        Warning(
+            "SESSION_ENGINE is signed_cookies: disabling a connection or a user cannot end the "
+            "sessions already issued (they live until max_session_age).",
+            hint="Use the db, cache or cached_db session engine (docs/security.md, 'Kill switch').",
+            id="tenant_sso.W020",
+        )
+    ]

@@ -103,6 +103,32 @@ class Settings:
         """Longest ID token accepted, in bytes."""
         return int(self._get("MAX_TOKEN_LENGTH", 16384))
 
+    # -- hostile browsers and anonymous traffic (docs/security.md) ------------------------------
+    @property
+    def RATE_LIMIT_WINDOW(self) -> int:
+        """Seconds of one rate-limit window (login starts and callbacks; anonymous audit events)."""
+        return max(1, int(self._get("RATE_LIMIT_WINDOW", 60)))
+
+    @property
+    def RATE_LIMIT_PER_IP(self) -> int:
+        """Login starts plus callbacks one client address (an IPv6 /64) may make per window; 0: no limit."""
+        return int(self._get("RATE_LIMIT_PER_IP", 300))
+
+    @property
+    def RATE_LIMIT_PER_ORGANIZATION(self) -> int:
+        """Login starts plus callbacks per organization (all clients) per window; 0: no limit."""
+        return int(self._get("RATE_LIMIT_PER_ORGANIZATION", 3000))
+
+    @property
+    def ANONYMOUS_EVENTS_PER_CLIENT(self) -> int:
+        """Audit rows per window for one client address and reason, for refusals nobody signed in to."""
+        return int(self._get("ANONYMOUS_EVENTS_PER_CLIENT", 5))
+
+    @property
+    def ANONYMOUS_EVENTS_TOTAL(self) -> int:
+        """Audit rows per window for refusals nobody signed in to, all clients together."""
+        return int(self._get("ANONYMOUS_EVENTS_TOTAL", 1000))
+
     # -- Cognito onboarding (manage.py sso_cognito; docs/cognito-onboarding.md) --------------
     @property
     def COGNITO_POOLS(self) -> list[dict[str, Any]]:

@@ -9,6 +9,8 @@ work at once), is single use (popped before anything else happens) and expires.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -17,17 +19,18 @@ from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit, urluns
 
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
+from django.core.cache import caches
 from django.core.validators import slug_re
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from . import providers
+from . import providers, sessions
 from .adapter import get_adapter
 from .cognito.claims import check_identity_provider
 from .conf import app_settings
 from .exceptions import ConfigurationError, ProviderError, RequestError, TokenError
-from .models import Connection, normalize_domain
+from .models import Connection, Organization, normalize_domain
 from .oidc import pkce
 from .oidc.client import (
     authorization_url,
@@ -45,6 +48,8 @@ ATTEMPTS_KEY = "tenant_sso.attempts"
 SESSION_KEY = "tenant_sso.login"
 UPSTREAM_LOGOUT_KEY = "tenant_sso.upstream_logout"
 BACKEND = "tenant_sso.backends.SSOBackend"
+
+logger = logging.getLogger("tenant_sso")
 
 
 def absolute(request: HttpRequest, path: str) -> str:
@@ -192,18 +197,65 @@ class Callback:
     created: bool = False
 
 
+STATE_USED = "This sign-in link was already used or belongs to another browser. Please start again."
+
+
+def pending_attempt(request: HttpRequest, state: str) -> dict[str, Any] | None:
+    """The attempt ``state`` names in this browser's session, without consuming it."""
+    attempts = request.session.get(ATTEMPTS_KEY)
+    attempt = attempts.get(state) if isinstance(attempts, dict) and state else None
+    return attempt if isinstance(attempt, dict) else None
+
+
 def _pop_attempt(request: HttpRequest, state: str) -> dict[str, Any]:
     attempts = dict(request.session.get(ATTEMPTS_KEY, {}))
     attempt: dict[str, Any] | None = attempts.pop(state, None)
-    request.session[ATTEMPTS_KEY] = attempts  # single use, whatever happens next
     if attempt is None:
-        raise RequestError(
-            "state_unknown",
-            "This sign-in link was already used or belongs to another browser. Please start again.",
-        )
+        # Nothing to consume: the session is left untouched (an anonymous refusal never
+        # creates or writes a session).
+        raise RequestError("state_unknown", STATE_USED)
+    # The session is saved at the end of the request, so two copies of one callback sent at
+    # once both find the attempt; the shared cache's atomic add lets exactly one through. The
+    # others leave the session alone: the winner may already have replaced it (login() cycles
+    # the key), and writing the stale copy back would end in Django's SessionInterrupted.
+    if not _claim_once(state):
+        raise RequestError("state_unknown", STATE_USED, detail="attempt consumed by a concurrent request")
+    request.session[ATTEMPTS_KEY] = attempts  # single use, whatever happens next
     if time.time() - attempt["at"] > app_settings.STATE_TTL:
         raise RequestError("state_expired", "The sign-in took too long. Please start again.")
     return attempt
+
+
+def _claim_once(state: str) -> bool:
+    """Atomically mark the attempt ``state`` used (``cache.add``); False when it already was.
+
+    A cache server that cannot be reached lets the attempt through (logins go on during a cache
+    outage; the session's own pop and the IdP's single-use code remain)."""
+    key = "tenant_sso:attempt:" + hashlib.sha256(state.encode("utf-8", "surrogatepass")).hexdigest()
+    try:
+        return bool(caches[app_settings.CACHE_ALIAS].add(key, 1, app_settings.STATE_TTL + 60))
+    except Exception as error:
+        logger.warning("login attempt not claimed in the cache (%s: %s)", type(error).__name__, error)
+        return True
+
+
+def session_organization(request: HttpRequest) -> str | None:
+    """The organization whose SSO session this browser holds, "" for a session not made by SSO,
+    None when nobody is signed in."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    data = request.session.get(SESSION_KEY)
+    return str(data.get("organization", "")) if isinstance(data, dict) else ""
+
+
+def organization_name(slug: str | None) -> str | None:
+    """How the confirmation page names what :func:`session_organization` returned."""
+    if slug is None:
+        return None
+    if not slug:
+        return "this site (not single sign-on)"
+    return Organization.objects.filter(slug=slug).values_list("name", flat=True).first() or slug
 
 
 def complete_login(request: HttpRequest, params: dict[str, str], result: Callback) -> Callback:
@@ -280,6 +332,7 @@ def complete_login(request: HttpRequest, params: dict[str, str], result: Callbac
         return result  # admin "try login": claims and decision shown, no user, no session
     provisioned = provision(adapter, connection, claims, result.groups)
     result.user, result.created = provisioned.user, provisioned.created
+    previous_key = request.session.session_key if request.session.get(SESSION_KEY) else None
     django_login(request, provisioned.user, backend=BACKEND)
     request.session[SESSION_KEY] = {
         "connection": connection.pk,
@@ -289,6 +342,14 @@ def complete_login(request: HttpRequest, params: dict[str, str], result: Callbac
         "login_at": int(time.time()),
     }
     request.session.set_expiry(timezone.now() + timedelta(seconds=connection.max_session_age))
+    sessions.start(
+        request,
+        user=provisioned.user,
+        connection=connection,
+        identity=provisioned.identity,
+        claims=claims,
+        previous_key=previous_key,
+    )
     return result
 
 
@@ -301,6 +362,7 @@ def logout(request: HttpRequest) -> tuple[str, Connection | None]:
         if isinstance(data, dict) and isinstance(data.get("connection"), int)
         else None
     )
+    sessions.end_current(request)
     django_logout(request)
     if connection is None:
         return _after_logout_url(request, None), None

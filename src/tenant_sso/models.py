@@ -325,6 +325,7 @@ class LoginEvent(models.Model):
         ERROR = "error", _("error")
         LOGOUT = "logout", _("logout")
         TEST = "test", _("test login")
+        REVOKED = "revoked", _("session revoked")
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     organization = models.ForeignKey(
@@ -352,3 +353,31 @@ class LoginEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.outcome} {self.reason}"
+
+
+class SSOSession(models.Model):
+    """The index of the Django sessions SSO created: which to end when access is taken away.
+
+    The session key is a bearer secret: it is stored encrypted (Fernet, like client secrets) to
+    end the session in any session engine, and as a SHA-256 digest to find this row from a
+    request. One row per login; deleting a row ends its Django session (see tenant_sso.sessions).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_sessions")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="sessions")
+    identity = models.ForeignKey(
+        FederatedIdentity, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+    )
+    sid = models.CharField(max_length=255, blank=True, db_index=True, help_text=_("The IdP's sid claim."))
+    session_key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    session_key_encrypted = models.TextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(help_text=_("The last login through this session."))
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "SSO session"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} via {self.connection} since {self.created_at:%Y-%m-%d %H:%M}"

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from .adapter import SSOAdapter
 from .claims import mapped_groups
+from .exceptions import AccessDenied
 from .models import Connection, FederatedIdentity
 
 
@@ -83,6 +84,13 @@ def provision(
                 created = linked = False
                 identity = FederatedIdentity.objects.select_for_update().select_related("user").get(**lookup)
         user = identity.user
+        if getattr(user, "is_active", True) is False:
+            # Before any write: no profile update, no group sync, no session.
+            raise AccessDenied(
+                "user_inactive",
+                "Your account is deactivated in this application. Please ask your administrator.",
+                detail=f"user {user.pk} is not active",
+            )
         before = {f.attname: getattr(user, f.attname) for f in user._meta.concrete_fields}
         adapter.populate_user(user, connection, claims, created)
         changed = [name for name, value in before.items() if getattr(user, name) != value]

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.utils.log import log_response
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import audit, flows, signals
+from . import audit, flows, signals, throttling
 from .conf import app_settings
 from .exceptions import AccessDenied, RequestError, SSOError
 from .models import Connection, LoginEvent
@@ -31,7 +31,7 @@ def sso_response(view: View) -> View:
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "no-store"
         response["Pragma"] = "no-cache"
-        response["Referrer-Policy"] = "no-referrer"
+        response.setdefault("Referrer-Policy", "no-referrer")
         if response.status_code >= 400:
             # Django logs 4xx/5xx on django.request with the request attached, and handlers such
             # as AdminEmailHandler render its full URL: the callback's code and state. Log the
@@ -49,25 +49,95 @@ def error_response(
     connection: Connection | None = None,
     claims: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """One error page and one audit event for every refusal."""
+    """One error page and one audit event for every refusal.
+
+    A refusal nobody signed in to (no validated token, no session user) gets its audit row only
+    within the per-client and total ceilings of :mod:`tenant_sso.throttling`.
+    """
     outcome = LoginEvent.Outcome.DENIED if error.status in (401, 403) else LoginEvent.Outcome.ERROR
-    audit.record(
-        request,
-        outcome,
-        reason=error.code,
-        connection=connection,
-        claims=claims,
-        detail={"detail": error.detail[:500]} if error.detail else {},
-    )
+    user = getattr(request, "user", None)
+    anonymous = not claims and not (user is not None and user.is_authenticated)
+    if not anonymous or throttling.should_record_anonymous(audit.client_ip(request), error.code):
+        audit.record(
+            request,
+            outcome,
+            reason=error.code,
+            connection=connection,
+            claims=claims,
+            detail={"detail": error.detail[:500]} if error.detail else {},
+        )
     signals.login_failed.send(
         sender=Connection, request=request, connection=connection, code=error.code, detail=error.detail
     )
-    return render(
+    response = render(
         request,
         "tenant_sso/error.html",
         {"code": error.code, "message": error.message, "login_url": resolve_url(settings.LOGIN_URL)},
         status=error.status,
     )
+    if error.status == 429:
+        response["Retry-After"] = str(app_settings.RATE_LIMIT_WINDOW)
+    return response
+
+
+RATE_LIMITED = "Too many sign-in attempts. Please wait a minute and try again."
+
+
+def _rate_limit(request: HttpRequest, connection_pk: Any = None) -> None:
+    """Per client address (login starts and callbacks together), then per organization."""
+    if connection_pk is None:
+        client = throttling.client_key(audit.client_ip(request))
+        if throttling.over("ip", client, app_settings.RATE_LIMIT_PER_IP):
+            raise RequestError("rate_limited", RATE_LIMITED, status=429, detail=f"client {client}")
+    elif throttling.over("org", f"connection:{connection_pk}", app_settings.RATE_LIMIT_PER_ORGANIZATION):
+        raise RequestError("rate_limited", RATE_LIMITED, status=429, detail="organization limit")
+
+
+def _same_origin_navigation(request: HttpRequest) -> bool:
+    """Whether a GET comes from a page of this site (docs/security.md, "Login CSRF").
+
+    Fetch metadata decides: ``Sec-Fetch-Site: same-origin`` on a navigation. ``cross-site``,
+    ``same-site`` (a sibling subdomain may be another tenant's), ``none`` (bookmark, typed URL),
+    an ``Origin`` that is not ours, or no fetch metadata at all (older browsers): not same-origin,
+    so the person confirms on our page first.
+    """
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != f"{request.scheme}://{request.get_host()}":
+        return False
+    return request.headers.get("Sec-Fetch-Site") == "same-origin" and request.headers.get(
+        "Sec-Fetch-Mode", "navigate"
+    ) in ("navigate", "same-origin")
+
+
+def _login_params(request: HttpRequest) -> dict[str, str]:
+    if request.method == "POST":
+        if int(request.META.get("CONTENT_LENGTH") or 0) > app_settings.MAX_QUERY_LENGTH:
+            raise RequestError("request_too_large", detail="form too long")
+        return {key: request.POST.get(key, "") for key in ("org", "email", "next", "confirm")}
+    return _query(request)
+
+
+def _confirmation(
+    request: HttpRequest, connection: Connection, params: dict[str, str], current: str | None
+) -> HttpResponse:
+    """The page a cross-site, bookmarked or organization-switching login start gets: it names
+    the organization (and the one signed in now); its button POSTs with the CSRF token."""
+    response = render(
+        request,
+        "tenant_sso/confirm_login.html",
+        {
+            "organization": connection.organization,
+            "current_organization": flows.organization_name(current),
+            "current_user": request.user if current is not None else None,
+            "org": connection.organization.slug,
+            "email": params.get("email", ""),
+            "next": params.get("next", ""),
+        },
+    )
+    # Its form POSTs with the CSRF token: with no-referrer Chromium sends "Origin: null" and
+    # Django's CSRF check refuses it. Its URL holds no code or state, only what was asked.
+    response["Referrer-Policy"] = "same-origin"
+    return response
 
 
 def _query(request: HttpRequest) -> dict[str, str]:
@@ -76,14 +146,31 @@ def _query(request: HttpRequest) -> dict[str, str]:
     return {key: request.GET.get(key, "") for key in request.GET}
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @sso_response
 def login_start(request: HttpRequest) -> HttpResponse:
-    """``GET ?org=<slug>`` or ``?email=<address>``, optional ``next``: redirect to the IdP."""
+    """``org=<slug>`` or ``email=<address>``, optional ``next``: redirect to the IdP.
+
+    A POST (CSRF token checked by Django's middleware) starts the login. A GET starts it only
+    when it is a navigation from a page of this site; otherwise, and whenever the browser is
+    signed in to another organization (or without SSO), a confirmation page names the
+    organization(s) and its button POSTs (``confirm=<slug>``). Nothing is written before that.
+    """
     connection = None
     try:
-        params = _query(request)
+        _rate_limit(request)
+        params = _login_params(request)
         connection = flows.find_connection(org=params.get("org"), email=params.get("email"))
+        _rate_limit(request, connection.pk)
+        current = flows.session_organization(request)
+        switching = current is not None and current != connection.organization.slug
+        if request.method == "POST":
+            confirmed = params.get("confirm") == connection.organization.slug
+            site = request.headers.get("Sec-Fetch-Site", "same-origin")
+            if (switching or site != "same-origin") and not confirmed:
+                return _confirmation(request, connection, params, current)
+        elif switching or not _same_origin_navigation(request):
+            return _confirmation(request, connection, params, current)
         url = flows.begin_login(
             request, connection, next_url=params.get("next"), login_hint=params.get("email")
         )
@@ -98,7 +185,12 @@ def callback(request: HttpRequest) -> HttpResponse:
     """The redirect URI of every tenant: the ``state`` says which connection it belongs to."""
     result = flows.Callback()
     try:
-        flows.complete_login(request, _query(request), result)
+        _rate_limit(request)
+        params = _query(request)
+        attempt = flows.pending_attempt(request, params.get("state", ""))
+        if attempt is not None:
+            _rate_limit(request, attempt.get("connection"))
+        flows.complete_login(request, params, result)
     except AccessDenied as error:
         if result.mode != "test":
             return error_response(request, error, connection=result.connection, claims=result.claims)

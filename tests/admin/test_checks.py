@@ -59,6 +59,7 @@ def test_the_test_settings_pass_every_check() -> None:
         ({"TENANT_SSO_COGNITO_POOLS": [{"user_pool_id": "my-pool"}]}, "E014"),
         ({"TENANT_SSO_COGNITO_POOLS": [{"user_pool_id": "us-east-1_AbC", "max_tenants": "many"}]}, "E014"),
         ({"TENANT_SSO_COGNITO_POOLS": ["us-east-1_AbC"]}, "E014"),
+        ({"SESSION_ENGINE": "django.contrib.sessions.backends.signed_cookies"}, "W020"),
     ],
 )
 def test_each_check_id_is_reported_for_its_setting(overrides: dict[str, Any], expected: str) -> None:

@@ -236,7 +236,7 @@ def test_a_disabled_connection_can_be_tried_before_it_is_enabled(
     callback = path_of(browser.authorize(start_try_login(admin_client, acme), "alice@acme.test").headers["location"])
     assert 'id="test-decision">allowed' in admin_client.get(callback).content.decode()
     assert not FederatedIdentity.objects.exists()
-    start = client.get("/api/oidc/cognito/login/", {"org": "acme"})
+    start = client.post("/api/oidc/cognito/login/", {"org": "acme"})
     assert start.status_code == 404 and b"unknown_organization" in start.content
 
 

@@ -6,14 +6,34 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
-from tenant_sso.models import Connection
+from tenant_sso import crypto
+from tenant_sso.models import Connection, LoginEvent, SSOSession
+from tenant_sso.sessions import key_digest
 
 from .conftest import onboard_args
 
 pytestmark = pytest.mark.django_db
+
+
+def live_sso_session(connection: Connection) -> str:
+    """A signed-in browser's session made through ``connection``, indexed as a login indexes it."""
+    store = SessionStore()
+    store["signed_in"] = True
+    store.create()
+    user = get_user_model().objects.create(username="alice")
+    SSOSession.objects.create(
+        user=user, connection=connection, session_key_digest=key_digest(store.session_key or ""),
+        session_key_encrypted=crypto.encrypt(store.session_key or ""), last_seen_at=timezone.now(),
+        expires_at=store.get_expiry_date(),
+    )
+    assert SessionStore().exists(store.session_key)
+    return str(store.session_key)
 
 
 def run(provisioner: Any, *args: str) -> str:
@@ -171,6 +191,7 @@ def test_offboard_deletes_the_app_client_and_identity_provider_and_disables_the_
     settings.TENANT_SSO_COGNITO_POOLS = [{"user_pool_id": pool}]
     run(provisioner, *onboard_args(None))
     client_id = Connection.objects.get(organization__slug="acme").client_id
+    session_key = live_sso_session(Connection.objects.get(organization__slug="acme"))
 
     output = run(provisioner, "offboard", "--org", "acme")
 
@@ -179,6 +200,11 @@ def test_offboard_deletes_the_app_client_and_identity_provider_and_disables_the_
     assert cognito.list_identity_providers(UserPoolId=pool, MaxResults=60)["Providers"] == []
     assert not Connection.objects.filter(organization__slug="acme", enabled=True).exists()
     assert Connection.objects.get(client_id=client_id).enabled is False
+    # The kill switch: the session made through the connection is gone from the store.
+    assert not SessionStore().exists(session_key)
+    assert list(LoginEvent.objects.filter(outcome="revoked").values_list("reason", flat=True)) == [
+        "connection_disabled"
+    ]
     with pytest.raises(CommandError, match=r"\[cognito_not_onboarded\]"):
         run(provisioner, "offboard", "--org", "acme")
 

@@ -21,7 +21,7 @@ def me(client: Any) -> tuple[int, dict[str, Any]]:
 
 
 def test_login_start_redirects_to_cognito_authorize_with_pkce_state_nonce(client: Any, tenants: Any, idp: Any) -> None:
-    response = client.get(LOGIN, {"org": "acme"})
+    response = client.post(LOGIN, {"org": "acme"})
     assert response.status_code == 302
     url = urlsplit(response["Location"])
     assert f"{url.scheme}://{url.netloc}{url.path}" == f"{idp.base_url}/oauth2/authorize"
@@ -136,8 +136,8 @@ def test_manual_groups_are_kept_by_sync(client: Any, tenants: Any, browser: Any)
 def test_several_tabs_each_complete(client: Any, tenants: Any, browser: Any) -> None:
     from tests.sso import CALLBACK, path_of
 
-    first = client.get(LOGIN, {"org": "acme", "next": "/one/"})
-    second = client.get(LOGIN, {"org": "acme", "next": "/two/"})
+    first = client.post(LOGIN, {"org": "acme", "next": "/one/"})
+    second = client.post(LOGIN, {"org": "acme", "next": "/two/"})
     answer_two = browser.authorize(second["Location"], "alice@acme.test")
     answer_one = browser.authorize(first["Location"], "alice@acme.test")
     assert answer_one.headers["location"].startswith(CALLBACK)
@@ -148,7 +148,7 @@ def test_several_tabs_each_complete(client: Any, tenants: Any, browser: Any) -> 
 def test_replayed_callback_is_refused(client: Any, tenants: Any, browser: Any) -> None:
     from tests.sso import path_of
 
-    start = client.get(LOGIN, {"org": "acme"})
+    start = client.post(LOGIN, {"org": "acme"})
     callback = path_of(browser.authorize(start["Location"], "alice@acme.test").headers["location"])
     assert client.get(callback).status_code == 302
     replay = client.get(callback)
@@ -156,11 +156,11 @@ def test_replayed_callback_is_refused(client: Any, tenants: Any, browser: Any) -
 
 
 def test_unknown_org_and_domain_get_clear_pages(client: Any, tenants: Any) -> None:
-    response = client.get(LOGIN, {"org": "nobody"})
+    response = client.post(LOGIN, {"org": "nobody"})
     assert response.status_code == 404 and b"unknown_organization" in response.content
-    response = client.get(LOGIN, {"email": "x@unknown.test"})
+    response = client.post(LOGIN, {"email": "x@unknown.test"})
     assert response.status_code == 404 and b"unknown_domain" in response.content
-    response = client.get(LOGIN)
+    response = client.post(LOGIN)
     assert response.status_code == 400 and b"organization_missing" in response.content
     assert LoginEvent.objects.filter(outcome="error").count() == 3
 
@@ -182,7 +182,7 @@ def test_unreadable_client_secret_is_a_503_page_not_a_500(
     client: Any, tenants: Any, browser: Any, settings: Any
 ) -> None:
     """The encryption keys were rotated without re-encrypting: operators see why, users a clear page."""
-    start = client.get(LOGIN, {"org": "acme"})
+    start = client.post(LOGIN, {"org": "acme"})
     answer = browser.authorize(start["Location"], "alice@acme.test")
     settings.TENANT_SSO_ENCRYPTION_KEYS = ["kGX1lSo8pHZhX7Fb8eK8p0hTQ0pB9vKx3yqkYJ0w2dE="]
     from tests.sso import path_of

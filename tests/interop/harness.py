@@ -293,10 +293,17 @@ class Browser:
         response = self.http.post(action, data=data)
         return self.follow(response)
 
-    def start_login(self, app: App, org: str) -> httpx.Response:
-        """Start a login at the app for an organization and follow it to the provider's first page
-        (the one place the interop tests start a login)."""
-        return self.get(f"{app.url}/api/oidc/cognito/login/", params={"org": org})
+    def start_login(self, app: App, org: str | None = None, **params: str) -> httpx.Response:
+        """Open the app's login URL as a link from elsewhere would (the one place the interop tests
+        start a login): the confirmation page names the organization; its button (a POST with the
+        CSRF token) is clicked, redirects followed to the provider's first page."""
+        if org is not None:
+            params["org"] = org
+        page = self.get(f"{app.url}/api/oidc/cognito/login/", params=params)
+        forms = parse_forms(page.text)
+        index = next((i for i, f in enumerate(forms) if "confirm" in f["hidden"]), None)
+        assert index is not None, f"no confirmation page ({page.status_code}): {page.text[:300]}"
+        return self.submit(page, {}, form_index=index)
 
     def csrf(self, app: App) -> str:
         self.http.get(f"{app.url}/api/me/")

@@ -33,7 +33,7 @@ def pool(idp: Any) -> Any:
 # -- driving a login ---------------------------------------------------------------------------
 def start(client: Any, org: str = "acme", **params: str) -> str:
     """Begin a login at the app; return the authorization URL it redirects to."""
-    response = client.get(LOGIN, {"org": org, **params})
+    response = client.post(LOGIN, {"org": org, **params})
     assert response.status_code == 302, (response.status_code, response.content[:300])
     return str(response["Location"])
 

@@ -354,7 +354,7 @@ def test_oversized_callback_query_is_refused(client: Any, tenants: Any, pool: An
 
 
 def test_oversized_login_query_is_refused(client: Any, tenants: Any) -> None:
-    response = client.get(LOGIN, {"org": "acme", "next": "/" + "a" * 10000})
+    response = client.post(LOGIN, {"org": "acme", "next": "/" + "a" * 10000})
     assert response.status_code == 400 and reason(response) == "request_too_large"
     assert LoginEvent.objects.filter(reason="request_too_large").exists()
 

@@ -23,14 +23,14 @@ def assert_not_cached(response: Any) -> None:
 
 
 def test_every_sso_response_is_no_store_and_no_referrer(client: Any, tenants: Any, pool: Any) -> None:
-    assert_not_cached(client.get(LOGIN, {"org": "nobody"}))  # error page
+    assert_not_cached(client.post(LOGIN, {"org": "nobody"}))  # error page
     url = start(client)
     answer = idp_answer(pool, url, "alice@acme.test")
     success = client.get(answer)
     assert success.status_code == 302
     assert_not_cached(success)
     assert_not_cached(client.get(answer))  # replay: error page
-    assert_not_cached(client.get(LOGIN, {"org": "acme"}))  # redirect to the IdP
+    assert_not_cached(client.post(LOGIN, {"org": "acme"}))  # redirect to the IdP
     assert_not_cached(client.post(LOGOUT))
 
 

@@ -123,6 +123,7 @@ def test_no_secret_reaches_a_dump_or_the_logs(
     assert client.get(callback).status_code == 302
     assert client.get(ME).status_code == 200
     secrets.add(client.session[SESSION_KEY]["id_token"])
+    secrets.add(client.session.session_key or "-")  # the SSO session index holds it encrypted only
     # Refused ones: a replay, a stolen code in another browser, a forged token.
     client.get(callback)
     thief = Client()
@@ -141,6 +142,7 @@ def test_no_secret_reaches_a_dump_or_the_logs(
     dump_text = dump.getvalue()
     assert json.loads(dump_text)  # a real dump, with the connections and the events in it
     assert "LoginEvent".lower() in dump_text.lower() and "client_secret_encrypted" in dump_text
+    assert "session_key_encrypted" in dump_text
 
     logs = "\n".join(
         f"{r.name} {r.getMessage()} {r.exc_text or ''} {json.dumps(getattr(r, '__dict__', {}), default=str)}"

@@ -61,9 +61,9 @@ def test_acme_idp_asserting_a_globex_email_never_reaches_the_globex_user(tenants
 
 
 def test_home_realm_discovery_sends_an_email_to_its_own_tenant_only(client: Any, tenants: Any) -> None:
-    response = client.get(LOGIN, {"email": "carol@GLOBEX.test"})
+    response = client.post(LOGIN, {"email": "carol@GLOBEX.test"})
     assert response.status_code == 302 and "client_id=globex-client" in response["Location"]
-    response = client.get(LOGIN, {"email": "carol@evil.globex.test"})
+    response = client.post(LOGIN, {"email": "carol@evil.globex.test"})
     assert response.status_code == 404
 
 
@@ -138,8 +138,8 @@ def test_email_linking_never_takes_over_privileged_or_foreign_accounts(
 # -- disabled connections -------------------------------------------------------------------------
 def test_disabled_connection_admits_nobody(client: Any, tenants: Any) -> None:
     Connection.objects.filter(pk=tenants["acme"].pk).update(enabled=False)
-    assert_refused(client, client.get(LOGIN, {"org": "acme"}), 404, "unknown_organization")
-    assert_refused(client, client.get(LOGIN, {"email": "alice@acme.test"}), 404, "unknown_domain")
+    assert_refused(client, client.post(LOGIN, {"org": "acme"}), 404, "unknown_organization")
+    assert_refused(client, client.post(LOGIN, {"email": "alice@acme.test"}), 404, "unknown_domain")
 
 
 def test_login_started_before_the_connection_was_disabled_is_refused(

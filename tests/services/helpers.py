@@ -16,7 +16,7 @@ import httpx
 
 from tenant_sso.devidp import DevIdP, DevIdPConfig, DevIdPServer
 from tests.services import servers
-from tests.sso import IdPBrowser
+from tests.sso import IdPBrowser, parse_forms
 
 LOGIN = "/api/oidc/cognito/login/"
 CALLBACK = "/api/oidc/cognito/callback/"
@@ -76,9 +76,18 @@ class AppBrowser:
     http: httpx.Client = field(default_factory=lambda: httpx.Client(follow_redirects=False, timeout=30))
     cookies: dict[str, str] = field(default_factory=dict)
 
-    def get(self, url: str, **params: str) -> httpx.Response:
+    def get(self, url: str, *, headers: dict[str, str] | None = None, **params: str) -> httpx.Response:
+        headers = {**(headers or {}), **self._cookie_header()}
+        return self._keep(self.http.get(url, params=params or None, headers=headers))
+
+    def post(self, url: str, data: dict[str, str]) -> httpx.Response:
+        return self._keep(self.http.post(url, data=data, headers=self._cookie_header()))
+
+    def _cookie_header(self) -> dict[str, str]:
         header = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        response = self.http.get(url, params=params or None, headers={"Cookie": header} if header else {})
+        return {"Cookie": header} if header else {}
+
+    def _keep(self, response: httpx.Response) -> httpx.Response:
         for value in response.headers.get_list("set-cookie"):
             jar: SimpleCookie = SimpleCookie()
             jar.load(value)
@@ -94,8 +103,12 @@ class AppBrowser:
 
 
 def start_login(app: str, browser: AppBrowser, email: str) -> str:
-    """``GET /api/oidc/cognito/login/?email=`` on ``app``; returns the authorization URL."""
-    response = browser.get(f"{app}{LOGIN}", email=email)
+    """``GET /api/oidc/cognito/login/?email=`` on ``app`` shows the confirmation page; its form is
+    POSTed with the CSRF token, as a person's click would. Returns the authorization URL."""
+    page = browser.get(f"{app}{LOGIN}", email=email)
+    assert page.status_code == 200, (page.status_code, page.text[:500])
+    form = next(f for f in parse_forms(page.text) if "confirm" in f["hidden"])
+    response = browser.post(f"{app}{LOGIN}", form["hidden"])
     assert response.status_code == 302, (response.status_code, response.text[:500])
     return response.headers["location"]
 

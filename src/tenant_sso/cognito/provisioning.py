@@ -621,6 +621,7 @@ class Provisioner:
     def offboard(self, org_slug: str, *, dry_run: bool = False) -> Outcome:
         """Delete the tenant's app client and identity provider, and disable its connection."""
         from ..models import Connection
+        from ..sessions import disable_connections
 
         plan, _current = self.plan_offboard(org_slug)
         if dry_run:
@@ -631,7 +632,8 @@ class Provisioner:
         for step in plan.steps:
             logger.info("cognito offboarding %s: %s %s", org_slug, step.action, step.target)
             if step.action == "disable_connection":
-                Connection.objects.filter(organization__slug=org_slug, enabled=True).update(enabled=False)
+                # Disabled and every session made through it ended (the kill switch).
+                disable_connections(Connection.objects.filter(organization__slug=org_slug))
                 continue
             # Already gone (a concurrent or an earlier partial run) is what we wanted.
             self.api.call(plan.pool.region, step.action, missing_ok=True, **step.params)

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ...connections import ConnectionSpec, upsert_connection, validation_message
 from ...models import Connection
+from ...sessions import disable_connections
 
 
 class Command(BaseCommand):
@@ -178,9 +179,8 @@ class Command(BaseCommand):
             self.stdout.write("  ".join([*(cell.ljust(w) for cell, w in zip(line, widths, strict=False)), line[-1]]))
 
     def handle_disable(self, options: dict[str, Any]) -> None:
-        count = Connection.objects.filter(organization__slug=options["org"], enabled=True).update(
-            enabled=False
-        )
+        # Disabled, and every session made through it ended now (sessions.disable_connections).
+        count = disable_connections(Connection.objects.filter(organization__slug=options["org"]))
         if not count:
             raise CommandError(f"No enabled connection for organization {options['org']!r}.")
         self.stdout.write(self.style.SUCCESS(f"Disabled the connection of {options['org']}."))
