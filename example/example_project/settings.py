@@ -8,6 +8,7 @@ DJANGO_DEBUG       "1" for local development (the default when unset)
 DJANGO_ALLOWED_HOSTS  comma-separated, default 127.0.0.1,localhost
 TENANT_SSO_ENCRYPTION_KEYS  comma-separated Fernet keys, newest first
 TENANT_SSO_BASE_URL         public base URL when behind a proxy
+TENANT_SSO_ALLOW_LOOPBACK_HTTP  "1": http:// identity providers on 127.0.0.1 (on with DJANGO_DEBUG)
 DJANGO_SECURE_PROXY_SSL_HEADER  "1" to trust X-Forwarded-Proto from the proxy
 DJANGO_CSRF_TRUSTED_ORIGINS     comma-separated origins (https://app.example.com)
 CACHE_KEY_PREFIX   Redis key prefix (default "example")
@@ -122,6 +123,9 @@ LOGIN_REDIRECT_URL = "/"
 TENANT_SSO_ENCRYPTION_KEYS = [k for k in os.environ.get("TENANT_SSO_ENCRYPTION_KEYS", "").split(",") if k]
 TENANT_SSO_BASE_URL = os.environ.get("TENANT_SSO_BASE_URL", "")
 TENANT_SSO_LOGOUT_REDIRECT_URL = "/login/?logged_out=1"
+# Development: the local identity provider (make demo) is http://127.0.0.1. Never in production
+# (check tenant_sso.W020): identity providers must be https on public addresses.
+TENANT_SSO_ALLOW_LOOPBACK_HTTP = DEBUG or os.environ.get("TENANT_SSO_ALLOW_LOOPBACK_HTTP") == "1"
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -16,6 +16,8 @@ E010       ``TENANT_SSO_BASE_URL`` not an https origin (http only on a loopback 
 E011       ``TENANT_SSO_ADAPTER`` cannot be imported or is not an ``SSOAdapter``
 E012       ``AuthenticationMiddleware`` missing (logout reads ``request.user``)
 E013       ``TENANT_SSO_HTTP_TIMEOUT`` not a positive number of seconds
+W020       ``TENANT_SSO_ALLOW_LOOPBACK_HTTP`` on with DEBUG off (plaintext and loopback providers)
+W021       ``TENANT_SSO_OIDC_SHARED_CALLBACK`` not empty (no mix-up defence for those connections)
 =========  ===============================================================================
 """
 
@@ -226,3 +228,31 @@ def check_cognito_pools(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 )
             ]
     return []
+
+
+@register(Tags.security)
+def check_provider_network(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The development switches of the boundary with identity providers, left on in production."""
+    messages: list[CheckMessage] = []
+    if app_settings.ALLOW_LOOPBACK_HTTP and not settings.DEBUG:
+        messages.append(
+            Warning(
+                "TENANT_SSO_ALLOW_LOOPBACK_HTTP is on while DEBUG is off: a tenant's identity provider "
+                "may name http:// and loopback endpoints, and the client secret, codes and PKCE "
+                "verifiers are then sent in clear to services on this host.",
+                hint="Remove TENANT_SSO_ALLOW_LOOPBACK_HTTP (development only).",
+                id="tenant_sso.W020",
+            )
+        )
+    if app_settings.OIDC_SHARED_CALLBACK:
+        messages.append(
+            Warning(
+                f"TENANT_SSO_OIDC_SHARED_CALLBACK lists {len(app_settings.OIDC_SHARED_CALLBACK)} "
+                "organization(s): their OIDC connections share the callback URL, without the mix-up "
+                "defence of per-connection redirect URIs.",
+                hint="Register each connection's own redirect URI (admin > Test connection shows it) at "
+                "its provider, then remove the organization from the list (docs/security.md).",
+                id="tenant_sso.W021",
+            )
+        )
+    return messages
