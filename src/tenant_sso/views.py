@@ -94,11 +94,12 @@ def login_start(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @sso_response
-def callback(request: HttpRequest) -> HttpResponse:
-    """The redirect URI of every tenant: the ``state`` says which connection it belongs to."""
+def callback(request: HttpRequest, org: str | None = None) -> HttpResponse:
+    """The redirect URI: shared (``callback/``, Cognito) or an organization's own
+    (``callback/<org>/``, OIDC); the ``state`` says which connection it belongs to."""
     result = flows.Callback()
     try:
-        flows.complete_login(request, _query(request), result)
+        flows.complete_login(request, _query(request), result, org=org)
     except AccessDenied as error:
         if result.mode != "test":
             return error_response(request, error, connection=result.connection, claims=result.claims)

@@ -60,6 +60,14 @@ COGNITO_USERS: dict[str, dict[str, Any]] = {
 }
 
 
+def registered_redirect_uri(app_url: str, kind: str, org: str) -> str:
+    """The redirect URI the app will send for ``org``'s connection: the one to register at its OP."""
+    from tenant_sso.flows import redirect_uri_for
+    from tenant_sso.models import Connection, Organization
+
+    return redirect_uri_for(Connection(kind=kind, organization=Organization(slug=org)), base_url=app_url)
+
+
 @dataclass
 class Tenant:
     """One organization of the example app and the provider it signs in with."""
@@ -88,16 +96,15 @@ def interop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Interop]:
     ensure_node_modules()
     workdir: Path = tmp_path_factory.mktemp("interop")
     app = App.prepare(workdir)
-    callback = f"{app.url}/api/oidc/cognito/callback/"
     logged_out = f"{app.url}/login/?logged_out=1"
     upstream_hop = f"{app.url}/api/oidc/cognito/logout/upstream/"
-    common = {"redirect_uris": [callback], "grant_types": ["authorization_code"], "response_types": ["code"]}
+    common = {"grant_types": ["authorization_code"], "response_types": ["code"]}
     okta = make_op("oidc", users=OKTA_USERS, log=workdir / "okta.log", clients=[{
-        **common, "client_id": "initech-app", "client_secret": SECRETS["initech"],
+        **common, "redirect_uris": [registered_redirect_uri(app.url, "oidc", "initech")], "client_id": "initech-app", "client_secret": SECRETS["initech"],
         "token_endpoint_auth_method": "client_secret_post", "post_logout_redirect_uris": [logged_out],
     }])
     cognito = make_op("cognito", users=COGNITO_USERS, pool=POOL, log=workdir / "cognito.log", clients=[{
-        **common, "client_id": "umbrella-app", "client_secret": SECRETS["umbrella"],
+        **common, "redirect_uris": [registered_redirect_uri(app.url, "cognito", "umbrella")], "client_id": "umbrella-app", "client_secret": SECRETS["umbrella"],
         "token_endpoint_auth_method": "client_secret_basic",
         "post_logout_redirect_uris": [logged_out, upstream_hop],  # Cognito's sign-out URLs
     }])
