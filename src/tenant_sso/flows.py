@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from . import providers
 from .adapter import get_adapter
+from .claims import check_claims_schema
 from .cognito.claims import check_identity_provider
 from .conf import app_settings
 from .exceptions import ConfigurationError, ProviderError, RequestError, TokenError
@@ -270,11 +271,13 @@ def complete_login(
     claims = validate_id_token(
         tokens.get("id_token"), lambda header: resolver.resolve(metadata.jwks_uri, header), expect
     )
+    check_claims_schema(claims)  # before anything stores, shows or audits a claim
     result.claims = claims
     if connection.is_cognito:
         check_identity_provider(claims, connection.identity_provider)
     if connection.use_userinfo and isinstance(tokens.get("access_token"), str):
         userinfo = fetch_userinfo(providers.http(), metadata, tokens["access_token"])
+        check_claims_schema(userinfo, source="userinfo")
         if userinfo.get("sub") != claims["sub"]:  # OIDC Core 5.3.2
             raise TokenError("userinfo_sub_mismatch", detail="userinfo sub differs from the ID token")
         claims = {**userinfo, **claims}

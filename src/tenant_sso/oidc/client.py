@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -21,6 +22,9 @@ class ClientCredentials:
 
 
 WANTED_SCOPES = ("email", "profile", "groups")
+#: RFC 6750 2.1 b64token: what a Bearer access token may hold (it goes into a header).
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+MAX_ACCESS_TOKEN_LENGTH = 16384
 
 
 def request_scope(metadata: ProviderMetadata, wanted: tuple[str, ...] = WANTED_SCOPES) -> str:
@@ -106,6 +110,8 @@ def fetch_userinfo(http: ProviderHTTP, metadata: ProviderMetadata, access_token:
     """UserInfo (OIDC Core 5.3); the caller must check its ``sub`` against the ID token's."""
     if not metadata.userinfo_endpoint:
         raise ProviderError("userinfo_unavailable", detail="provider has no userinfo endpoint")
+    if len(access_token) > MAX_ACCESS_TOKEN_LENGTH or not _B64TOKEN.fullmatch(access_token):
+        raise ProviderError("access_token_invalid", detail="access token is not an RFC 6750 b64token")
     return http.get_json(
         metadata.userinfo_endpoint,
         what="userinfo",
