@@ -21,6 +21,7 @@ No Django imports: the policy is built from settings by :mod:`tenant_sso.provide
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from urllib.parse import urlsplit
 
 import httpcore
 import httpx
+import idna
 
 from ..exceptions import ProviderError
 
@@ -82,6 +84,23 @@ def is_internal(ip: IPAddress) -> bool:
     )
 
 
+_ASCII_LABEL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
+
+
+def check_host_name(host: str) -> None:
+    """Raise ``ValueError`` (``idna.IDNAError`` included) unless ``host`` is a usable DNS name.
+
+    The IDNA codec fails at connection time on what the URL parser let through (``a..b``, a
+    64-character label, an invalid ``xn--`` A-label): refuse those here, with a reason code.
+    Plain ASCII names keep the letters, digits, ``-`` and ``_`` DNS allows in practice.
+    """
+    name = host.rstrip(".")
+    if not name.isascii() or any(label.lower().startswith("xn--") for label in name.split(".")):
+        name = idna.encode(name, uts46=True).decode("ascii")
+    if len(name) > 253 or not all(_ASCII_LABEL.fullmatch(label) for label in name.split(".")):
+        raise ValueError("not a valid host name")
+
+
 def _is_localhost_name(host: str) -> bool:
     host = host.rstrip(".").lower()
     return host == "localhost" or host.endswith(".localhost")  # RFC 6761 6.3
@@ -124,11 +143,7 @@ class NetworkPolicy:
             parts.port  # noqa: B018 - raises ValueError for a bad port
             httpx.URL(url)  # the client's own parser: IDNA and character rules
             if host and parse_address(host) is None:
-                for label in host.rstrip(".").split("."):
-                    if not label or len(label.encode("idna")) > 63:
-                        raise ValueError("empty or long label")
-                if len(host.encode("idna")) > 253:
-                    raise ValueError("host name too long")
+                check_host_name(host)
         except (ValueError, UnicodeError, httpx.InvalidURL) as exc:  # IDNAError is a UnicodeError
             raise ProviderError("endpoint_invalid", detail=f"{describe(url)}: {type(exc).__name__}") from exc
         if not host or parts.username is not None or parts.password is not None:
@@ -163,7 +178,7 @@ class GuardedBackend(httpcore.NetworkBackend):
         self,
         policy: NetworkPolicy,
         inner: httpcore.NetworkBackend | None = None,
-        resolve: Resolver = socket.getaddrinfo,
+        resolve: Resolver | None = None,
     ) -> None:
         self.policy = policy
         self.inner = inner or httpcore.SyncBackend()
@@ -174,7 +189,8 @@ class GuardedBackend(httpcore.NetworkBackend):
         if literal is not None:
             return [str(literal)]
         try:
-            infos = self.resolve(host, port, type=socket.SOCK_STREAM)
+            # The system resolver, looked up at each call (tests stand in for DNS by replacing it).
+            infos = (self.resolve or socket.getaddrinfo)(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError) as exc:  # gaierror; an invalid IDNA label
             raise httpcore.ConnectError(f"cannot resolve host: {type(exc).__name__}") from exc
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
@@ -233,7 +249,7 @@ class GuardedTransport(httpx.HTTPTransport):
     a deployment has one, does its own filtering; ``HTTP(S)_PROXY`` are not read).
     """
 
-    def __init__(self, policy: NetworkPolicy, *, resolve: Resolver = socket.getaddrinfo, **kwargs: Any) -> None:
+    def __init__(self, policy: NetworkPolicy, *, resolve: Resolver | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         pool = self._pool
         if not isinstance(pool, httpcore.ConnectionPool):  # pragma: no cover - no proxy is passed
