@@ -33,7 +33,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-
 from . import providers
 from .conf import app_settings
 from .exceptions import ConfigurationError, ProviderError, SSOError
@@ -355,8 +354,8 @@ def check_redirect_uri(
     )
     try:
         status, location, error = _probe(http, url, "authorization")
-    except SSOError as error:
-        return _failed(name, f"{metadata.authorization_endpoint}: {explain(error)}.")
+    except SSOError as failure:
+        return _failed(name, f"{metadata.authorization_endpoint}: {explain(failure)}.")
     if error == "redirect_mismatch" or (status >= 400 and not error):
         answer = f"HTTP {status}, {error}" if error else f"HTTP {status}"
         return _failed(name, f"The provider refused {redirect_uri} ({answer}): add it exactly to {register}.")
@@ -394,8 +393,8 @@ def check_signout_url(
     url = cognito_logout_url(metadata, client_id=connection.client_id, logout_uri=logout_uri)
     try:
         status, location, error = _probe(http, url, "logout")
-    except SSOError as error:
-        return _failed(name, f"{metadata.end_session_endpoint}: {explain(error)}.")
+    except SSOError as failure:
+        return _failed(name, f"{metadata.end_session_endpoint}: {explain(failure)}.")
     if status in (302, 303) and location == logout_uri:
         return _passed(name, f"{logout_uri} is a registered sign-out URL.")
     return _failed(

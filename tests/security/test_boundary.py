@@ -28,7 +28,7 @@ from tenant_sso.exceptions import ProviderError
 from tenant_sso.oidc.http import ProviderHTTP, make_client
 from tenant_sso.oidc.netguard import NetworkPolicy
 from tests.security.conftest import ME, assert_refused, documented_codes, reason, start
-from tests.security.hostile import CLIENT_ID, HostileOP, callback_of, hostile, hostile_op  # noqa: F401
+from tests.security.hostile import HostileOP, callback_of
 from tests.sso import LOGIN, path_of
 
 PRODUCTION = override_settings(TENANT_SSO_ALLOW_LOOPBACK_HTTP=False)
