@@ -445,3 +445,10 @@ def test_generated_hostile_claims_never_end_in_a_500(
         assert reason(response) in KNOWN, reason(response)
         assert client.get(ME).status_code == 401
     assert LoginEvent.objects.order_by("-id").first() is not None
+
+
+def test_the_admin_shows_the_redirect_uri_to_register(admin_client: Client, hostile: Any, tenants: Any) -> None:
+    page = admin_client.get(reverse("admin:tenant_sso_connection_change", args=[hostile.pk])).content.decode()
+    assert "<code>http://testserver/api/oidc/cognito/callback/hostile/</code>" in page
+    page = admin_client.get(reverse("admin:tenant_sso_connection_change", args=[tenants["acme"].pk])).content.decode()
+    assert "<code>http://testserver/api/oidc/cognito/callback/</code>" in page
