@@ -452,3 +452,42 @@ def test_the_admin_shows_the_redirect_uri_to_register(admin_client: Client, host
     assert "<code>http://testserver/api/oidc/cognito/callback/hostile/</code>" in page
     page = admin_client.get(reverse("admin:tenant_sso_connection_change", args=[tenants["acme"].pk])).content.decode()
     assert "<code>http://testserver/api/oidc/cognito/callback/</code>" in page
+
+
+HOSTS = st.sampled_from([
+    "idp.example.com", "127.0.0.1", "[::1]", "localhost", "10.0.0.1", "169.254.169.254", "[fd00::1]", "0.0.0.0",
+    "xn--zz.example", "a..b", "b\u00fccher.example", "\u2488.example", "-x-.example", "[::ffff:10.0.0.1]",
+    "login.example.com:99999", "u:p@idp.example.com", "idp.example.com:443",
+]) | st.text(max_size=20)
+ENDPOINT_URLS = st.builds(
+    lambda scheme, host, path: f"{scheme}{host}{path}",
+    st.sampled_from(["https://", "http://", "ftp://", "", "//", "https:/", "HTTPS://"]),
+    HOSTS,
+    st.sampled_from(["/token", "", "/\x00", "/ a", "/\ud800", "?x=1", "#f"]) | st.text(max_size=10),
+) | HOSTILE_VALUE
+
+
+@settings(max_examples=int(os.environ.get("TENANT_SSO_PROPERTY_EXAMPLES", "60")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(endpoints=st.dictionaries(
+    st.sampled_from(["authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint",
+                     "end_session_endpoint", "revocation_endpoint"]),
+    ENDPOINT_URLS, min_size=1, max_size=3,
+))
+def test_generated_discovery_endpoints_never_end_in_a_500(
+    hostile: Any, hostile_op: HostileOP, endpoints: dict[str, Any]
+) -> None:
+    """Whatever a discovery document names, starting a login redirects to an https (or, in
+    development, loopback) authorization endpoint, or refuses with a documented code."""
+    from django.core.cache import cache
+
+    cache.clear()
+    hostile_op.discovery_overrides = endpoints
+    client = Client()
+    response = client.get(LOGIN, {"org": "hostile"})
+    if response.status_code == 302:
+        target = urlsplit(response["Location"])
+        assert target.scheme == "https" or target.hostname in ("127.0.0.1", "::1", "localhost")
+    else:
+        assert response.status_code in (400, 502), response.status_code
+        assert reason(response) in KNOWN, reason(response)
