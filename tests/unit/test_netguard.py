@@ -57,6 +57,11 @@ def test_public_addresses_are_allowed(address: str) -> None:
         ("https://" + "a" * 64 + ".example/", "endpoint_invalid", "endpoint_invalid"),
         ("https://login.example.com:0x50/", "endpoint_invalid", "endpoint_invalid"),
         ("https://" + "a.example/" * 300, "endpoint_invalid", "endpoint_invalid"),
+        ("https://xn--bcher-kva.example/token", None, None),
+        ("https://[fe80::1%25eth0]/token", "internal_address", "internal_address"),
+        # Parser differentials: whatever urlsplit and httpx would each read, refused outright.
+        ("http://idp.example.com\\@127.0.0.1/", "endpoint_invalid", "endpoint_invalid"),
+        ("https://127.0.0.1\\@idp.example.com/", "endpoint_invalid", "endpoint_invalid"),
     ],
 )
 def test_url_rules(url: str, production: str | None, development: str | None) -> None:

@@ -134,25 +134,31 @@ class NetworkPolicy:
             or not url
             or len(url) > MAX_URL_LENGTH
             or not url.isprintable()  # control characters, lone surrogates
-            or any(c.isspace() for c in url)
+            or any(c.isspace() or c == "\\" for c in url)
         ):
             raise ProviderError("endpoint_invalid", detail=f"{describe(url)} is not a URL")
         try:
             parts = urlsplit(url)
-            host = parts.hostname or ""
             parts.port  # noqa: B018 - raises ValueError for a bad port
-            httpx.URL(url)  # the client's own parser: IDNA and character rules
+            parsed = httpx.URL(url)  # the client's own parser decides where the request goes
+            host = parsed.raw_host.decode("ascii")  # IDNA-encoded, as it will be resolved
+            other = parts.hostname or ""
             if host and parse_address(host) is None:
                 check_host_name(host)
+                if not other.isascii():
+                    other = idna.encode(other.rstrip("."), uts46=True).decode("ascii") + "." * other.endswith(".")
         except (ValueError, UnicodeError, httpx.InvalidURL) as exc:  # IDNAError is a UnicodeError
             raise ProviderError("endpoint_invalid", detail=f"{describe(url)}: {type(exc).__name__}") from exc
-        if not host or parts.username is not None or parts.password is not None:
+        if not host or parts.username is not None or parts.password is not None or parsed.userinfo:
             raise ProviderError("endpoint_invalid", detail=f"{describe(url)} has no host or has credentials")
+        if other.lower() != host.lower() or parts.scheme.lower() != parsed.scheme:
+            # Two URL parsers reading two different hosts is how checks get bypassed: refuse.
+            raise ProviderError("endpoint_invalid", detail=f"{describe(url)} is ambiguous")
         address = parse_address(host)
         loopback = _is_localhost_name(host) or (address is not None and is_loopback(address))
-        if parts.scheme == "http" and loopback and self.allow_loopback:
+        if parsed.scheme == "http" and loopback and self.allow_loopback:
             return
-        if parts.scheme != "https":
+        if parsed.scheme != "https":
             raise ProviderError("insecure_endpoint", detail=f"{describe(url)} is not https")
         if loopback and not self.allow_loopback:
             raise ProviderError("internal_address", detail=f"{describe(url)} is a loopback host")
