@@ -89,4 +89,7 @@ def _clear_cache() -> Iterator[None]:
     yield
 
 
-pytest_plugins = ["tests.browser_fixtures"]  # Playwright fixtures for tests/browser and tests/admin
+pytest_plugins = [
+    "tests.browser_fixtures",  # Playwright fixtures for tests/browser and tests/admin
+    "tests.security.hostile",  # a hostile OpenID Provider (tests/security/test_boundary.py)
+]

@@ -6,3 +6,5 @@ DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memor
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TENANT_SSO_ENCRYPTION_KEYS = ["x0S9v0u2bM2pDzqBnd7dtyQt3aqwXh3TNmtjpO3oZJk="]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The local identity provider and the stub servers listen on http://127.0.0.1.
+TENANT_SSO_ALLOW_LOOPBACK_HTTP = True

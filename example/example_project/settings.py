@@ -9,6 +9,7 @@ DJANGO_ALLOWED_HOSTS  comma-separated, default 127.0.0.1,localhost
 TENANT_SSO_ENCRYPTION_KEYS  comma-separated Fernet keys, newest first
 TENANT_SSO_BASE_URL         public base URL when behind a proxy
 TENANT_SSO_ALLOWED_ALGORITHMS  comma-separated default ID token algorithms (default RS256)
+TENANT_SSO_ALLOW_LOOPBACK_HTTP  "1": http:// identity providers on 127.0.0.1 (on with DJANGO_DEBUG)
 DJANGO_SECURE_PROXY_SSL_HEADER  "1" to trust X-Forwarded-Proto from the proxy
 DJANGO_CSRF_TRUSTED_ORIGINS     comma-separated origins (https://app.example.com)
 CACHE_KEY_PREFIX   Redis key prefix (default "example")
@@ -133,6 +134,9 @@ TENANT_SSO_RATE_LIMIT_WINDOW = int(os.environ.get("TENANT_SSO_RATE_LIMIT_WINDOW"
 TENANT_SSO_RATE_LIMIT_PER_IP = int(os.environ.get("TENANT_SSO_RATE_LIMIT_PER_IP", "300"))
 TENANT_SSO_RATE_LIMIT_PER_ORGANIZATION = int(os.environ.get("TENANT_SSO_RATE_LIMIT_PER_ORGANIZATION", "3000"))
 TENANT_SSO_LOGOUT_REDIRECT_URL = "/login/?logged_out=1"
+# Development: the local identity provider (make demo) is http://127.0.0.1. Never in production
+# (check tenant_sso.W020): identity providers must be https on public addresses.
+TENANT_SSO_ALLOW_LOOPBACK_HTTP = DEBUG or os.environ.get("TENANT_SSO_ALLOW_LOOPBACK_HTTP") == "1"
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -288,6 +288,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 sso_test_url=reverse("admin:tenant_sso_connection_test", args=[connection.pk]),
                 sso_try_url=reverse("admin:tenant_sso_connection_try_login", args=[connection.pk]),
                 sso_activity=connection_activity(connection),
+                sso_redirect_uri=flows.redirect_uri_for(connection, request),
                 sso_diagnostics=(
                     {
                         "at": datetime.fromisoformat(entry["at"]),
@@ -320,7 +321,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             return connection
         results = diagnostics.check_connection(
             connection,
-            redirect_uri=flows.redirect_uri(request),
+            redirect_uri=flows.redirect_uri_for(connection, request),
             logout_uri=flows.provider_logout_target(request, connection),
         )
         stored = dict(request.session.get(DIAGNOSTICS_SESSION_KEY, {}))

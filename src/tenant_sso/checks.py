@@ -17,6 +17,8 @@ E011       ``TENANT_SSO_ADAPTER`` cannot be imported or is not an ``SSOAdapter``
 E012       ``AuthenticationMiddleware`` missing (logout reads ``request.user``)
 E013       ``TENANT_SSO_HTTP_TIMEOUT`` not a positive number of seconds
 W020       ``SESSION_ENGINE`` is ``signed_cookies``: revoking an SSO session cannot end it (kill switch)
+W021       ``TENANT_SSO_ALLOW_LOOPBACK_HTTP`` on with DEBUG off (plaintext and loopback providers)
+W022       ``TENANT_SSO_OIDC_SHARED_CALLBACK`` not empty (no mix-up defence for those connections)
 =========  ===============================================================================
 """
 
@@ -242,3 +244,28 @@ def check_session_engine(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
             id="tenant_sso.W020",
         )
     ]
+def check_provider_network(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The development switches of the boundary with identity providers, left on in production."""
+    messages: list[CheckMessage] = []
+    if app_settings.ALLOW_LOOPBACK_HTTP and not settings.DEBUG:
+        messages.append(
+            Warning(
+                "TENANT_SSO_ALLOW_LOOPBACK_HTTP is on while DEBUG is off: a tenant's identity provider "
+                "may name http:// and loopback endpoints, and the client secret, codes and PKCE "
+                "verifiers are then sent in clear to services on this host.",
+                hint="Remove TENANT_SSO_ALLOW_LOOPBACK_HTTP (development only).",
+                id="tenant_sso.W021",
+            )
+        )
+    if app_settings.OIDC_SHARED_CALLBACK:
+        messages.append(
+            Warning(
+                f"TENANT_SSO_OIDC_SHARED_CALLBACK lists {len(app_settings.OIDC_SHARED_CALLBACK)} "
+                "organization(s): their OIDC connections share the callback URL, without the mix-up "
+                "defence of per-connection redirect URIs.",
+                hint="Register each connection's own redirect URI (admin > Test connection shows it) at "
+                "its provider, then remove the organization from the list (docs/security.md).",
+                id="tenant_sso.W022",
+            )
+        )
+    return messages

@@ -24,13 +24,90 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote_plus
 
-from .exceptions import AccessDenied
+from .exceptions import AccessDenied, TokenError
 from .validation import plural
 
 MAX_CLAIM_LENGTH = 65536
 MAX_GROUPS = 1000
 MAX_GROUP_LENGTH = 256
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+# -- the claims schema: every value from a provider, checked once at the boundary --------------
+#: Nesting depth and number of values of a claims set (an ID token's payload, a userinfo answer).
+MAX_CLAIMS_DEPTH = 16
+MAX_CLAIMS_VALUES = 5000
+#: Claims the product reads or stores, with their longest accepted length (characters).
+STRING_CLAIMS = {
+    "sub": 255,
+    "email": 254,
+    "given_name": 256,
+    "family_name": 256,
+    "middle_name": 256,
+    "name": 512,
+    "nickname": 256,
+    "preferred_username": 256,
+}
+BOOLEAN_CLAIMS = ("email_verified",)
+
+
+def _storable(text: str) -> bool:
+    """No NUL (PostgreSQL text and jsonb refuse it) and no lone surrogate (not UTF-8 at all)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(text: str) -> bool:
+    return _storable(text) and not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in text)
+
+
+def check_claims_schema(claims: dict[str, Any], *, source: str = "id_token") -> None:
+    """Refuse a claims set the product could not store, show or compare safely.
+
+    Every string anywhere in it (keys too) must be storable (no NUL, no lone surrogate); the
+    structure is at most ``MAX_CLAIMS_DEPTH`` deep and ``MAX_CLAIMS_VALUES`` values large; the
+    profile claims the product reads (``STRING_CLAIMS``) are strings of bounded length without
+    control characters, ``email_verified`` is a boolean (or Cognito's ``"true"``/``"false"``).
+    Raises :class:`TokenError` ``claims_invalid``; the detail names the claim, never its value.
+    """
+
+    def refuse(why: str) -> TokenError:
+        return TokenError("claims_invalid", detail=f"{source}: {why}")
+
+    stack: list[tuple[Any, int, str]] = [(claims, 0, "")]
+    seen = 0
+    while stack:
+        value, depth, where = stack.pop()
+        seen += 1
+        if seen > MAX_CLAIMS_VALUES:
+            raise refuse(f"more than {MAX_CLAIMS_VALUES} values")
+        if depth > MAX_CLAIMS_DEPTH:
+            raise refuse(f"nested deeper than {MAX_CLAIMS_DEPTH} levels")
+        if isinstance(value, str):
+            if not _storable(value):
+                raise refuse(f"claim {where[:40]!r} holds NUL or an invalid character")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not isinstance(key, str) or not _storable(key):
+                    raise refuse("a claim name holds NUL or an invalid character")
+                stack.append((item, depth + 1, where or key))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1, where) for item in value)
+    for name, limit in STRING_CLAIMS.items():
+        value = claims.get(name)
+        if value is None and name != "sub":
+            continue
+        if not isinstance(value, str) or not _printable(value) or len(value) > limit:
+            raise refuse(f"{name} is not a string of at most {limit} printable characters")
+    for name in BOOLEAN_CLAIMS:
+        value = claims.get(name)
+        if value is not None and not isinstance(value, bool) and str(value).lower() not in ("true", "false"):
+            raise refuse(f"{name} is not a boolean")
 
 
 def normalize_group(name: str) -> str:
@@ -46,6 +123,8 @@ def _from_string(value: str) -> list[str]:
     if text.startswith("["):
         try:
             parsed = json.loads(text)
+        except RecursionError as exc:  # "[[[[...]]]]" thousands deep: no IdP sends that
+            raise AccessDenied("groups_claim_invalid", detail="groups claim nested too deep") from exc
         except ValueError:
             inner = text[1:-1] if text.endswith("]") else text[1:]
             items = inner.split(",")
@@ -81,6 +160,8 @@ def parse_groups(value: Any, *, cognito: bool = True) -> list[str]:
         raise AccessDenied("groups_claim_invalid", detail=f"groups claim is a {type(value).__name__}")
     seen: dict[str, None] = {}
     for item in items:
+        if not _printable(item):  # also after Cognito's %-decoding: "%00" is a NUL
+            raise AccessDenied("groups_claim_invalid", detail="a group name holds a control character")
         if item and len(item) <= MAX_GROUP_LENGTH:
             seen.setdefault(item, None)
     if len(seen) > MAX_GROUPS:

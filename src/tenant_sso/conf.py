@@ -46,6 +46,19 @@ class Settings:
         return float(self._get("HTTP_TIMEOUT", 5.0))
 
     @property
+    def ALLOW_LOOPBACK_HTTP(self) -> bool:
+        """Development only: accept ``http://`` issuers and endpoints on loopback hosts, and
+        connections to loopback addresses. Off: https to public addresses only (W015 when on
+        with DEBUG off)."""
+        return bool(self._get("ALLOW_LOOPBACK_HTTP", False))
+
+    @property
+    def OIDC_SHARED_CALLBACK(self) -> list[str]:
+        """Organization slugs whose OIDC connection still uses the shared callback URL (upgrade
+        aid; the mix-up defence is off for them, W016). Empty: every OIDC connection has its own."""
+        return [str(slug) for slug in self._get("OIDC_SHARED_CALLBACK", [])]
+
+    @property
     def METADATA_CACHE_TTL(self) -> int:
         """Seconds discovery documents and JWKS are cached (per issuer, in Django's cache)."""
         return int(self._get("METADATA_CACHE_TTL", 3600))

@@ -34,8 +34,6 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
-
 from . import providers
 from .conf import app_settings
 from .exceptions import ConfigurationError, ProviderError, SSOError
@@ -50,7 +48,15 @@ from .oidc.client import (
 )
 from .oidc.http import ProviderHTTP
 from .oidc.keys import signing_keys  # the very parser a login uses: same keys accepted
-from .oidc.metadata import Cache, ProviderMetadata, cognito_metadata, discover, is_secure_url, parse_discovery
+from .oidc.metadata import (
+    Cache,
+    ProviderMetadata,
+    check_endpoints,
+    cognito_metadata,
+    discover,
+    is_secure_url,
+    parse_discovery,
+)
 from .validation import plural
 
 #: Bytes of an error page read to find an OAuth error code in it (Cognito's pages name it).
@@ -111,6 +117,12 @@ def explain(error: SSOError) -> str:
         text = "The answer is not the expected JSON document"
     elif code.endswith("_failed"):
         text = "The provider answered with an HTTP error"
+    elif code == "internal_address":
+        text = "Refused: the provider's host is, or resolves to, a loopback or internal network address"
+    elif code in ("insecure_endpoint", "insecure_issuer"):
+        text = "Refused: identity providers must be https (plain http only for loopback in development)"
+    elif code == "endpoint_invalid":
+        text = "Refused: not a valid URL or host name"
     elif code == "discovery_issuer_mismatch":
         text = "The provider names a different issuer than the one configured"
     else:
@@ -146,9 +158,13 @@ def check_metadata(
     connection: Connection, http: ProviderHTTP, cache: Cache
 ) -> tuple[CheckResult, ProviderMetadata | None, bool]:
     """(result, metadata to use for the next checks or None, whether the issuer host answered)."""
-    if not is_secure_url(connection.issuer):
+    try:
+        http.policy.check_url(connection.issuer)
+        if connection.is_cognito:
+            check_endpoints(cognito_metadata(connection.issuer, connection.cognito_domain), http.policy)
+    except ProviderError as error:
         name = "User pool" if connection.is_cognito else "Discovery"
-        return _failed(name, f"The issuer {connection.issuer!r} is not an https URL."), None, False
+        return _failed(name, f"{explain(error)}."), None, False
     if connection.is_cognito:
         return _check_cognito_pool(connection, http)
     name = "Discovery"
@@ -249,7 +265,7 @@ def _check_cognito_pool(
             True,
         )
     try:
-        parse_discovery(document, connection.issuer)
+        parse_discovery(document, connection.issuer, http.policy)
     except ProviderError as error:
         if error.code == "discovery_issuer_mismatch":
             return (
@@ -360,17 +376,11 @@ def _auth_note(connection: Connection, credentials: ClientCredentials) -> str:
     )
 
 
-def _error_in(response: httpx.Response) -> str:
+def _error_in(location: str, body: bytes) -> str:
     """The OAuth error named by a refusal: in the redirect's query, else in the page's text."""
-    location = response.headers.get("location", "")
     if location:
         values = parse_qs(urlsplit(location).query).get("error")
         return values[0][:64] if values else ""
-    body = b""
-    for chunk in response.iter_bytes():
-        body += chunk
-        if len(body) >= ERROR_PAGE_BYTES:
-            break
     text = body[:ERROR_PAGE_BYTES].decode("utf-8", "replace")
     for known in KNOWN_ERRORS:
         if known in text:
@@ -378,10 +388,15 @@ def _error_in(response: httpx.Response) -> str:
     return ""
 
 
-def _probe(http: ProviderHTTP, url: str) -> tuple[int, str, str]:
-    """GET ``url`` without following redirects: (status, Location, OAuth error named)."""
-    with http.client.stream("GET", url, headers={"Accept": "text/html"}) as response:
-        return response.status_code, response.headers.get("location", ""), _error_in(response)
+def _probe(http: ProviderHTTP, url: str, what: str) -> tuple[int, str, str]:
+    """GET ``url`` without following redirects: (status, Location, OAuth error named).
+
+    Through the HTTP seam like every other call: the same network policy (no plaintext, no
+    internal address: refused before any connection, so open and closed ports look the same),
+    the same bounded time and size, failures as :class:`ProviderError`.
+    """
+    status, location, body = http.probe(url, what=what, max_bytes=ERROR_PAGE_BYTES)
+    return status, location, _error_in(location, body)
 
 
 def unreachable(url: str, http: ProviderHTTP | None = None) -> str:
@@ -394,15 +409,19 @@ def unreachable(url: str, http: ProviderHTTP | None = None) -> str:
     parts = urlsplit(url)
     endpoint = f"{parts.scheme}://{parts.netloc}{parts.path}"
     try:
-        with http.client.stream("GET", endpoint, headers={"Accept": "text/html"}):
-            return ""
-    except httpx.TimeoutException:
-        return f"{parts.netloc} did not answer within {app_settings.HTTP_TIMEOUT:g} s (authorize_timeout)"
-    except httpx.HTTPError as exc:
-        return (
-            f"Could not connect to {parts.netloc}: wrong domain, region or port, or a firewall "
-            f"(authorize_unreachable: {type(exc).__name__})"
-        )
+        # Through the seam like every outbound call: the network policy (no plaintext, no internal
+        # address, refused before connecting) and the bounded time apply here too.
+        http.probe(endpoint, what="authorize", max_bytes=ERROR_PAGE_BYTES)
+    except ProviderError as error:
+        if error.code == "authorize_timeout":
+            return f"{parts.netloc} did not answer within {app_settings.HTTP_TIMEOUT:g} s (authorize_timeout)"
+        if error.code == "authorize_unreachable":
+            return (
+                f"Could not connect to {parts.netloc}: wrong domain, region or port, or a firewall "
+                f"(authorize_unreachable: {error.detail.rsplit(': ', 1)[-1]})"
+            )
+        return f"{parts.netloc} may not be called: {explain(error)} ({error.code})"
+    return ""
 
 
 def check_redirect_uri(
@@ -441,9 +460,9 @@ def check_redirect_uri(
         else "the app registration's redirect URIs"
     )
     try:
-        status, location, error = _probe(http, url)
-    except httpx.HTTPError as exc:
-        return _failed(name, f"Could not reach {metadata.authorization_endpoint} ({type(exc).__name__}).")
+        status, location, error = _probe(http, url, "authorization")
+    except SSOError as failure:
+        return _failed(name, f"{metadata.authorization_endpoint}: {explain(failure)}.")
     if error == "redirect_mismatch" or (status >= 400 and not error):
         answer = f"HTTP {status}, {error}" if error else f"HTTP {status}"
         return _failed(name, f"The provider refused {redirect_uri} ({answer}): add it exactly to {register}.")
@@ -480,9 +499,9 @@ def check_signout_url(
         return _passed(name, f"{logout_uri} has a valid shape (registration is checked only at a real logout).")
     url = cognito_logout_url(metadata, client_id=connection.client_id, logout_uri=logout_uri)
     try:
-        status, location, error = _probe(http, url)
-    except httpx.HTTPError as exc:
-        return _failed(name, f"Could not reach {metadata.end_session_endpoint} ({type(exc).__name__}).")
+        status, location, error = _probe(http, url, "logout")
+    except SSOError as failure:
+        return _failed(name, f"{metadata.end_session_endpoint}: {explain(failure)}.")
     if status in (302, 303) and location == logout_uri:
         return _passed(name, f"{logout_uri} is a registered sign-out URL.")
     return _failed(

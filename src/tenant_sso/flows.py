@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from . import providers, sessions
 from .adapter import get_adapter
+from .claims import check_claims_schema
 from .cognito.claims import check_identity_provider
 from .conf import app_settings
 from .exceptions import ConfigurationError, ProviderError, RequestError, TokenError
@@ -58,7 +59,46 @@ def absolute(request: HttpRequest, path: str) -> str:
 
 
 def redirect_uri(request: HttpRequest) -> str:
+    """The shared callback URL (Cognito connections); see :func:`redirect_uri_for`."""
     return absolute(request, reverse("tenant_sso:callback"))
+
+
+def uses_shared_callback(connection: Connection) -> bool:
+    """Cognito connections share ``callback/``; OIDC ones get their own (mix-up defence, RFC 9700
+    4.4), unless the organization is listed in ``TENANT_SSO_OIDC_SHARED_CALLBACK`` (upgrade aid)."""
+    return connection.is_cognito or connection.organization.slug in app_settings.OIDC_SHARED_CALLBACK
+
+
+def callback_org(connection: Connection) -> str | None:
+    """The organization slug in this connection's callback path; None for the shared callback."""
+    return None if uses_shared_callback(connection) else connection.organization.slug
+
+
+def redirect_uri_for(
+    connection: Connection, request: HttpRequest | None = None, *, base_url: str | None = None
+) -> str:
+    """The redirect URI to register at ``connection``'s provider, and the one its logins send.
+
+    OIDC: ``<base>/<mount>/callback/<organization slug>/``; Cognito (one app client per tenant
+    in pools the operator runs, endpoints never discovered): the shared ``<mount>/callback/``.
+    The base is ``base_url``, else ``TENANT_SSO_BASE_URL``, else the request's origin. Works on
+    unsaved connections (``Connection(kind="oidc", organization=Organization(slug="acme"))``),
+    so a provider can be told the URI before the connection exists.
+    """
+    org = callback_org(connection)
+    path = (
+        reverse("tenant_sso:callback")
+        if org is None
+        else reverse("tenant_sso:connection_callback", kwargs={"org": org})
+    )
+    base = (base_url or app_settings.BASE_URL).rstrip("/")
+    if base:
+        return f"{base}{path}"
+    if request is None:
+        raise ConfigurationError(
+            "base_url_missing", detail="redirect_uri_for needs a request, base_url or TENANT_SSO_BASE_URL"
+        )
+    return request.build_absolute_uri(path)
 
 
 # -- finding the connection ------------------------------------------------------------------
@@ -109,7 +149,7 @@ def begin_login(
     (the admin's Try login, so an operator can try another user)."""
     metadata = providers.metadata_for(connection)
     state, nonce, verifier = pkce.random_token(), pkce.random_token(), pkce.make_verifier()
-    callback = redirect_uri(request)
+    callback = redirect_uri_for(connection, request)
     attempts: dict[str, dict[str, Any]] = dict(request.session.get(ATTEMPTS_KEY, {}))
     now = time.time()
     attempts = {k: v for k, v in attempts.items() if now - v["at"] < app_settings.STATE_TTL}
@@ -258,8 +298,15 @@ def organization_name(slug: str | None) -> str | None:
     return Organization.objects.filter(slug=slug).values_list("name", flat=True).first() or slug
 
 
-def complete_login(request: HttpRequest, params: dict[str, str], result: Callback) -> Callback:
-    """Validate the callback, exchange the code, validate the ID token, apply the policy, log in."""
+def complete_login(
+    request: HttpRequest, params: dict[str, str], result: Callback, *, org: str | None = None
+) -> Callback:
+    """Validate the callback, exchange the code, validate the ID token, apply the policy, log in.
+
+    ``org``: the organization slug of the callback path hit (None: the shared callback); it must
+    be the one of the attempt's connection (:func:`redirect_uri_for`), else a code meant for one
+    connection's provider could be sent to another's token endpoint (mix-up, RFC 9700 4.4).
+    """
     state = params.get("state", "")
     if not state:
         raise RequestError("state_missing", "The sign-in answer is incomplete. Please start again.")
@@ -271,6 +318,12 @@ def complete_login(request: HttpRequest, params: dict[str, str], result: Callbac
     if connection is None or not (connection.enabled or result.mode == "test"):
         raise ConfigurationError("connection_disabled", detail="connection removed or disabled")
     result.connection = connection
+    if org != callback_org(connection):
+        raise RequestError(
+            "callback_mismatch",
+            "This sign-in answer arrived at another organization's address. Please start again.",
+            detail=f"callback path org {org!r:.80}, connection expects {callback_org(connection)!r}",
+        )
     metadata = providers.metadata_for(connection)
     # RFC 9207: an iss response parameter must name this connection's issuer (mix-up defence).
     iss = params.get("iss")
@@ -316,11 +369,13 @@ def complete_login(request: HttpRequest, params: dict[str, str], result: Callbac
     claims = validate_id_token(
         tokens.get("id_token"), lambda header: resolver.resolve(metadata.jwks_uri, header), expect
     )
+    check_claims_schema(claims)  # before anything stores, shows or audits a claim
     result.claims = claims
     if connection.is_cognito:
         check_identity_provider(claims, connection.identity_provider)
     if connection.use_userinfo and isinstance(tokens.get("access_token"), str):
         userinfo = fetch_userinfo(providers.http(), metadata, tokens["access_token"])
+        check_claims_schema(userinfo, source="userinfo")
         if userinfo.get("sub") != claims["sub"]:  # OIDC Core 5.3.2
             raise TokenError("userinfo_sub_mismatch", detail="userinfo sub differs from the ID token")
         claims = {**userinfo, **claims}

@@ -21,6 +21,14 @@ def _default_max_session_age() -> int:
     return app_settings.DEFAULT_MAX_SESSION_AGE
 
 
+def _provider_url_ok(url: str) -> bool:
+    """An identity provider's URL passes the network policy (docs/security.md)."""
+    from .conf import app_settings
+    from .oidc.netguard import NetworkPolicy
+
+    return NetworkPolicy(allow_loopback=app_settings.ALLOW_LOOPBACK_HTTP).is_secure_url(url)
+
+
 def normalize_domain(value: str) -> str:
     """The stored form of an email domain (see :func:`tenant_sso.validation.canonical_domain`)."""
     return canonical_domain(value)
@@ -256,15 +264,15 @@ class Connection(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if self.issuer and not is_secure_url(self.issuer):
-            errors["issuer"] = "The issuer must be an https URL (http only for 127.0.0.1/localhost)."
+        if self.issuer and not _provider_url_ok(self.issuer):
+            errors["issuer"] = "The issuer must be an https URL on a public address."
         if self.is_cognito and not self.cognito_domain:
             errors["cognito_domain"] = "A Cognito connection needs the user pool domain."
         if self.cognito_domain:
             from .oidc.metadata import domain_base_url
 
-            if not is_secure_url(domain_base_url(self.cognito_domain)):
-                errors["cognito_domain"] = "The domain must be https (http only for 127.0.0.1/localhost)."
+            if not _provider_url_ok(domain_base_url(self.cognito_domain)):
+                errors["cognito_domain"] = "The domain must be https on a public address."
         if not isinstance(self.allowed_groups, list) or not all(
             isinstance(g, str) and g.strip() for g in self.allowed_groups
         ):

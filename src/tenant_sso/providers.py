@@ -16,17 +16,25 @@ from .models import Connection
 from .oidc.client import ClientCredentials, choose_auth_method
 from .oidc.http import ProviderHTTP, make_client
 from .oidc.keys import JWKSResolver
-from .oidc.metadata import Cache, ProviderMetadata, cognito_metadata, discover
+from .oidc.metadata import Cache, ProviderMetadata, check_endpoints, cognito_metadata, discover
+from .oidc.netguard import NetworkPolicy
 
 
 @lru_cache(maxsize=8)
-def _client(timeout: float) -> httpx.Client:
-    # One pooled client per process (a connection pool, not state the flow depends on).
-    return make_client(timeout)
+def _client(timeout: float, policy: NetworkPolicy) -> httpx.Client:
+    # One pooled client per process (a connection pool, not state the flow depends on); its
+    # transport connects only to addresses the policy allows (oidc/netguard.py).
+    return make_client(timeout, policy=policy)
+
+
+def network_policy() -> NetworkPolicy:
+    """Production: https to public addresses only; loopback too under TENANT_SSO_ALLOW_LOOPBACK_HTTP."""
+    return NetworkPolicy(allow_loopback=app_settings.ALLOW_LOOPBACK_HTTP)
 
 
 def http() -> ProviderHTTP:
-    return ProviderHTTP(_client(app_settings.HTTP_TIMEOUT))
+    policy = network_policy()
+    return ProviderHTTP(_client(app_settings.HTTP_TIMEOUT, policy), policy=policy)
 
 
 logger = logging.getLogger("tenant_sso")
@@ -90,7 +98,9 @@ def cache() -> Cache:
 def metadata_for(connection: Connection, *, refresh: bool = False) -> ProviderMetadata:
     """Cognito: built from the pool issuer and domain. OIDC: the issuer's discovery document."""
     if connection.is_cognito:
-        return cognito_metadata(connection.issuer, connection.cognito_domain)
+        metadata = cognito_metadata(connection.issuer, connection.cognito_domain)
+        check_endpoints(metadata, network_policy())  # the browser is sent to these too
+        return metadata
     metadata = discover(
         http(),
         cache(),

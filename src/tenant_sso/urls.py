@@ -11,6 +11,8 @@ app_name = "tenant_sso"
 urlpatterns = [
     path("login/", views.login_start, name="login"),
     path("callback/", views.callback, name="callback"),
+    # OIDC connections: one redirect URI per organization (mix-up defence, docs/security.md).
+    path("callback/<slug:org>/", views.callback, name="connection_callback"),
     path("logout/", views.logout, name="logout"),
     path("logout/upstream/", views.logout_upstream, name="logout_upstream"),
 ]

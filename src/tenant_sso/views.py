@@ -181,8 +181,9 @@ def login_start(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @sso_response
-def callback(request: HttpRequest) -> HttpResponse:
-    """The redirect URI of every tenant: the ``state`` says which connection it belongs to."""
+def callback(request: HttpRequest, org: str | None = None) -> HttpResponse:
+    """The redirect URI: shared (``callback/``, Cognito) or an organization's own
+    (``callback/<org>/``, OIDC); the ``state`` says which connection it belongs to."""
     result = flows.Callback()
     try:
         _rate_limit(request)
@@ -190,7 +191,7 @@ def callback(request: HttpRequest) -> HttpResponse:
         attempt = flows.pending_attempt(request, params.get("state", ""))
         if attempt is not None:
             _rate_limit(request, attempt.get("connection"))
-        flows.complete_login(request, params, result)
+        flows.complete_login(request, params, result, org=org)
     except AccessDenied as error:
         if result.mode != "test":
             return error_response(request, error, connection=result.connection, claims=result.claims)

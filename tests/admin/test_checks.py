@@ -19,7 +19,8 @@ GOOD_KEY = "x0S9v0u2bM2pDzqBnd7dtyQt3aqwXh3TNmtjpO3oZJk="
 
 
 # pytest-django runs with DEBUG = False: a production-like baseline has secure cookies.
-BASELINE = {"SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True}
+# The test settings allow loopback identity providers (the local IdP): not production-like.
+BASELINE = {"SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True, "TENANT_SSO_ALLOW_LOOPBACK_HTTP": False}
 
 
 def sso_ids(**overrides: Any) -> list[str]:
@@ -57,6 +58,8 @@ def test_the_test_settings_pass_every_check() -> None:
         ({"TENANT_SSO_HTTP_TIMEOUT": 0}, "E013"),
         ({"TENANT_SSO_HTTP_TIMEOUT": "soon"}, "E013"),
         ({"TENANT_SSO_COGNITO_POOLS": [{"user_pool_id": "my-pool"}]}, "E014"),
+        ({"DEBUG": False, "TENANT_SSO_ALLOW_LOOPBACK_HTTP": True}, "W021"),
+        ({"TENANT_SSO_OIDC_SHARED_CALLBACK": ["acme"]}, "W022"),
         ({"TENANT_SSO_COGNITO_POOLS": [{"user_pool_id": "us-east-1_AbC", "max_tenants": "many"}]}, "E014"),
         ({"TENANT_SSO_COGNITO_POOLS": ["us-east-1_AbC"]}, "E014"),
         ({"SESSION_ENGINE": "django.contrib.sessions.backends.signed_cookies"}, "W020"),
@@ -77,6 +80,7 @@ def test_each_check_id_is_reported_for_its_setting(overrides: dict[str, Any], ex
         {"TENANT_SSO_ENCRYPTION_KEYS": f"{GOOD_KEY},{GOOD_KEY}"},
         {"TENANT_SSO_ALLOWED_ALGORITHMS": ["RS256", "ES256"]},
         {"TENANT_SSO_ADAPTER": "tenant_sso.adapter.SSOAdapter"},
+        {"DEBUG": True, "TENANT_SSO_ALLOW_LOOPBACK_HTTP": True},
         {"TENANT_SSO_COGNITO_POOLS": [{"user_pool_id": "eu-west-1_AbC123", "max_tenants": 50}]},
     ],
 )

@@ -96,7 +96,7 @@ def interop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Interop]:
         "token_endpoint_auth_method": "client_secret_post", "post_logout_redirect_uris": [logged_out],
     }])
     cognito = make_op("cognito", users=COGNITO_USERS, pool=POOL, log=workdir / "cognito.log", clients=[{
-        **common, "redirect_uris": [redirect_uri(app, "umbrella")], "client_id": "umbrella-app", "client_secret": SECRETS["umbrella"],
+        **common, "redirect_uris": [redirect_uri(app, "umbrella", kind="cognito")], "client_id": "umbrella-app", "client_secret": SECRETS["umbrella"],
         "token_endpoint_auth_method": "client_secret_basic",
         "post_logout_redirect_uris": [logged_out, upstream_hop],  # Cognito's sign-out URLs
     }])

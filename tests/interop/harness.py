@@ -166,10 +166,14 @@ def make_op(shape: str, *, users: dict[str, dict[str, Any]], clients: list[dict[
 
 
 # -- the example app ---------------------------------------------------------------------------
-def redirect_uri(app: App, org: str) -> str:
+def redirect_uri(app: App, org: str, kind: str = "oidc") -> str:
     """The redirect URI to register at an organization's OP: the one place the interop tests
-    compute it (every OP fixture registers what this returns)."""
-    return f"{app.url}/api/oidc/cognito/callback/"
+    compute it (every OP fixture registers what this returns), the app's own rule
+    (:func:`tenant_sso.flows.redirect_uri_for`: OIDC connections have their own)."""
+    from tenant_sso.flows import redirect_uri_for
+    from tenant_sso.models import Connection, Organization
+
+    return redirect_uri_for(Connection(kind=kind, organization=Organization(slug=org)), base_url=app.url)
 
 
 

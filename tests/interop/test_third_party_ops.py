@@ -279,9 +279,10 @@ def test_test_connection_reports_on_each_provider(third_party: ThirdParty, tmp_p
     """The admin's diagnostics, run in the app's process against the live providers."""
     script = (
         "import json; from tenant_sso.models import Connection; from tenant_sso.diagnostics import check_connection\n"
+        "from tenant_sso.flows import redirect_uri_for\n"
         "out = {}\n"
         "for c in Connection.objects.select_related('organization'):\n"
-        f"    out[c.organization.slug] = [r.as_dict() for r in check_connection(c, redirect_uri='{redirect_uri(third_party.app, '')}', logout_uri='{third_party.app.url}/login/?logged_out=1')]\n"
+        f"    out[c.organization.slug] = [r.as_dict() for r in check_connection(c, redirect_uri=redirect_uri_for(c, base_url='{third_party.app.url}'), logout_uri='{third_party.app.url}/login/?logged_out=1')]\n"
         "print(json.dumps(out))\n"
     )
     results = json.loads(third_party.app.manage("shell", "-c", script).strip().splitlines()[-1])

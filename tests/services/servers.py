@@ -188,6 +188,8 @@ def app_env(**overrides: str) -> dict[str, str]:
             "DJANGO_SECRET_KEY": "services-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "TENANT_SSO_ENCRYPTION_KEYS": "x0S9v0u2bM2pDzqBnd7dtyQt3aqwXh3TNmtjpO3oZJk=",
+            # The local identity provider listens on 127.0.0.1 (http): allowed for these tests only.
+            "TENANT_SSO_ALLOW_LOOPBACK_HTTP": "1",
             "PYTHONUNBUFFERED": "1",
         }
     )

@@ -13,7 +13,7 @@ def parse_identities(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: "[[[[...]]]]" thousands deep
             return []
     if isinstance(value, dict):
         value = [value]

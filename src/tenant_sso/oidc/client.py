@@ -26,6 +26,9 @@ WANTED_SCOPES = ("email", "profile", "groups")
 #: RFC 6749 3.3: ``scope-token = 1*( %x21 / %x23-5B / %x5D-7E )`` (printable ASCII but space, ``"``, ``\``).
 SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]+$")
 MAX_SCOPE_LENGTH = 200
+#: RFC 6750 2.1 b64token: what a Bearer access token may hold (it goes into a header).
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+MAX_ACCESS_TOKEN_LENGTH = 16384
 
 
 def is_scope_token(value: str) -> bool:
@@ -146,6 +149,8 @@ def fetch_userinfo(http: ProviderHTTP, metadata: ProviderMetadata, access_token:
     """UserInfo (OIDC Core 5.3); the caller must check its ``sub`` against the ID token's."""
     if not metadata.userinfo_endpoint:
         raise ProviderError("userinfo_unavailable", detail="provider has no userinfo endpoint")
+    if len(access_token) > MAX_ACCESS_TOKEN_LENGTH or not _B64TOKEN.fullmatch(access_token):
+        raise ProviderError("access_token_invalid", detail="access token is not an RFC 6750 b64token")
     return http.get_json(
         metadata.userinfo_endpoint,
         what="userinfo",

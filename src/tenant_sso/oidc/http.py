@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
 
 from ..exceptions import ProviderError
+from .netguard import GuardedTransport, NetworkPolicy, describe, refused
 
 MAX_RESPONSE_BYTES = 512 * 1024
 
@@ -27,8 +30,16 @@ class ProviderHTTP:
     complete within ``total_timeout`` of the request start (default: twice the client's read timeout).
     """
 
-    def __init__(self, client: httpx.Client, *, total_timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        total_timeout: float | None = None,
+        policy: NetworkPolicy | None = None,
+    ) -> None:
         self.client = client
+        #: Every URL is checked against it before a request (strict unless told otherwise).
+        self.policy = policy or NetworkPolicy()
         self.total_timeout = total_timeout or 2 * (client.timeout.read or 5.0)
 
     def _read(self, response: httpx.Response, what: str, deadline: float) -> bytes:
@@ -47,45 +58,87 @@ class ProviderHTTP:
 
     def request_json(self, method: str, url: str, *, what: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
         """Send a request and parse a JSON object answer; returns (status, document)."""
-        deadline = time.monotonic() + self.total_timeout
-        try:
-            with self.client.stream(method, url, **kwargs) as response:
-                body = self._read(response, what, deadline)
-                status = response.status_code
-        except httpx.TimeoutException as exc:
-            raise ProviderError(f"{what}_timeout", detail=f"{method} {url}: timed out") from exc
-        except httpx.HTTPError as exc:
-            raise ProviderError(
-                f"{what}_unreachable", detail=f"{method} {url}: {type(exc).__name__}"
-            ) from exc
+        with self._stream(method, url, what=what, **kwargs) as (response, deadline):
+            body = self._read(response, what, deadline)
+            status = response.status_code
         try:
             document = json.loads(body)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: [[[[...]]]]
             raise ProviderError(
-                f"{what}_invalid", detail=f"{method} {url}: HTTP {status}, answer is not JSON"
+                f"{what}_invalid", detail=f"{method} {describe(url)}: HTTP {status}, answer is not JSON"
             ) from exc
         if not isinstance(document, dict):
-            raise ProviderError(f"{what}_invalid", detail=f"{method} {url}: answer is not an object")
+            raise ProviderError(f"{what}_invalid", detail=f"{method} {describe(url)}: answer is not an object")
         return status, document
+
+    def probe(self, url: str, *, what: str, max_bytes: int) -> tuple[int, str, bytes]:
+        """GET ``url`` without following redirects: (status, Location, the body's first bytes).
+
+        For the admin's diagnostics, on the same checks as every other call.
+        """
+        with self._stream("GET", url, what=what, headers={"Accept": "text/html"}) as (response, deadline):
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) >= max_bytes or time.monotonic() > deadline:
+                    break
+            return response.status_code, response.headers.get("location", ""), bytes(body[:max_bytes])
+
+    @contextmanager
+    def _stream(self, method: str, url: str, *, what: str, **kwargs: Any) -> Iterator[tuple[httpx.Response, float]]:
+        """The one place a request is sent: URL checked first, every failure a ProviderError.
+
+        Codes: those of :meth:`NetworkPolicy.check_url`; ``internal_address`` when the host
+        resolves to a refused address; ``{what}_timeout``, ``{what}_unreachable``; and
+        ``endpoint_invalid`` for a request that cannot even be built (a host httpx or the IDNA
+        codec refuses at connection time, a header that is not ASCII...).
+        """
+        self.policy.check_url(url)
+        deadline = time.monotonic() + self.total_timeout
+        try:
+            with self.client.stream(method, url, **kwargs) as response:
+                yield response, deadline
+        except ProviderError:
+            raise
+        except httpx.TimeoutException as exc:
+            raise ProviderError(f"{what}_timeout", detail=f"{method} {describe(url)}: timed out") from exc
+        except httpx.HTTPError as exc:
+            if refused(exc):
+                raise ProviderError(
+                    "internal_address", detail=f"{method} {describe(url)}: host resolves to an internal address"
+                ) from exc
+            raise ProviderError(
+                f"{what}_unreachable", detail=f"{method} {describe(url)}: {type(exc).__name__}"
+            ) from exc
+        except (httpx.InvalidURL, httpx.StreamError, ValueError, UnicodeError, OSError) as exc:
+            # UnicodeError / IDNAError are ValueErrors; raised by the IDNA codec at connect time.
+            raise ProviderError(
+                "endpoint_invalid", detail=f"{method} {describe(url)}: {type(exc).__name__}"
+            ) from exc
 
     def get_json(self, url: str, *, what: str, **kwargs: Any) -> dict[str, Any]:
         status, document = self.request_json("GET", url, what=what, **kwargs)
         if status != 200:
-            raise ProviderError(f"{what}_failed", detail=f"GET {url}: HTTP {status}")
+            raise ProviderError(f"{what}_failed", detail=f"GET {describe(url)}: HTTP {status}")
         return document
 
 
-def make_client(timeout: float, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+def make_client(
+    timeout: float, transport: httpx.BaseTransport | None = None, *, policy: NetworkPolicy | None = None
+) -> httpx.Client:
     """An ``httpx.Client`` with bounded timeouts, no redirects followed, no cookies kept.
 
     The client is shared by every tenant: a cookie set by one identity provider must never be
-    sent on behalf of another, so the cookie jar refuses all cookies.
+    sent on behalf of another, so the cookie jar refuses all cookies. Without an injected
+    ``transport`` (tests), connections go through :class:`~.netguard.GuardedTransport`: only
+    to addresses ``policy`` allows (strict by default).
     """
+    limits = httpx.Limits(max_connections=50, max_keepalive_connections=20)
     return httpx.Client(
         cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         timeout=httpx.Timeout(timeout),
         follow_redirects=False,
-        transport=transport,
+        transport=transport or GuardedTransport(policy or NetworkPolicy(), limits=limits),
         headers={"User-Agent": "tenant-sso", "Accept": "application/json"},
-        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        limits=limits,
     )

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from ..exceptions import ConfigurationError, ProviderError
 from .http import ProviderHTTP
+from .netguard import NetworkPolicy
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
@@ -60,7 +61,9 @@ class ProviderMetadata:
 
 
 def is_secure_url(url: str) -> bool:
-    """https, or http on a loopback host (local development and tests only)."""
+    """https, or http on a loopback host: the shape of *our own* URLs (redirect and sign-out URIs).
+
+    A provider's URLs are held to :meth:`~.netguard.NetworkPolicy.check_url` instead."""
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -111,29 +114,53 @@ def published_with_slash(published: Any, configured: str) -> bool:
     return isinstance(published, str) and not configured.endswith("/") and published == configured + "/"
 
 
+#: Endpoints a login or a logout uses; each must pass the network policy when present.
+REQUIRED_ENDPOINTS = ("authorization_endpoint", "token_endpoint", "jwks_uri")
+OPTIONAL_ENDPOINTS = ("userinfo_endpoint", "end_session_endpoint", "revocation_endpoint")
+
+
+def check_endpoints(metadata: ProviderMetadata, policy: NetworkPolicy) -> None:
+    """Hold every endpoint of ``metadata`` to ``policy`` (discovered or built from a Cognito domain)."""
+    for name in (*REQUIRED_ENDPOINTS, *OPTIONAL_ENDPOINTS):
+        url = getattr(metadata, name)
+        if url or name in REQUIRED_ENDPOINTS:
+            policy.check_url(url)
+
+
 def parse_discovery(
-    document: dict[str, Any], expected_issuer: str, *, accept_added_slash: bool = False
+    document: dict[str, Any],
+    expected_issuer: str,
+    policy: NetworkPolicy | None = None,
+    *,
+    accept_added_slash: bool = False,
 ) -> ProviderMetadata:
     """Validate a discovery document (OIDC Discovery 4.3: ``issuer`` must equal the configured one).
+
+    Every endpoint it names, the optional ones too, is held to ``policy`` (the issuer's rule):
+    a document naming one plaintext or internal endpoint is refused as a whole.
 
     ``accept_added_slash``: also accept ``expected_issuer + "/"``; the metadata then carries the
     issuer as published, which the caller must store (see :func:`discover`).
     """
+    policy = policy or NetworkPolicy()
     issuer = document.get("issuer")
     if issuer != expected_issuer and not (accept_added_slash and published_with_slash(issuer, expected_issuer)):
         raise ProviderError(
             "discovery_issuer_mismatch",
-            detail=f"discovery issuer {issuer!r} != configured {expected_issuer!r}",
+            detail=f"discovery issuer {str(issuer)[:200]!r} != configured {expected_issuer!r}",
         )
     endpoints: dict[str, Any] = {}
-    for name in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+    for name in REQUIRED_ENDPOINTS:
         url = document.get(name)
-        if not isinstance(url, str) or not is_secure_url(url):
-            raise ProviderError("discovery_invalid", detail=f"discovery {name} missing or not https")
+        if not isinstance(url, str) or not url:
+            raise ProviderError("discovery_invalid", detail=f"discovery {name} missing")
+        policy.check_url(url)
         endpoints[name] = url
-    for name in ("userinfo_endpoint", "end_session_endpoint", "revocation_endpoint"):
+    for name in OPTIONAL_ENDPOINTS:
         url = document.get(name)
-        endpoints[name] = url if isinstance(url, str) and is_secure_url(url) else ""
+        if url is not None and url != "":
+            policy.check_url(url)
+        endpoints[name] = url if isinstance(url, str) else ""
     methods = _str_tuple(document.get("token_endpoint_auth_methods_supported"))
     return ProviderMetadata(
         issuer=str(issuer),  # the configured one, or it plus the one slash accepted above
@@ -168,15 +195,24 @@ def discover(
     from the very host and path configured; when its issuer differs only by that one slash, the
     returned metadata carries the published form and the caller stores it. Any other difference
     stays ``discovery_issuer_mismatch``.
+
+    The issuer and every endpoint are held to the HTTP seam's network policy.
     """
-    if not is_secure_url(issuer):
-        raise ConfigurationError("insecure_issuer", detail=f"issuer {issuer!r} is not https")
+    try:
+        http.policy.check_url(issuer)
+    except ProviderError as error:
+        code = "internal_address" if error.code == "internal_address" else "insecure_issuer"
+        raise ConfigurationError(code, detail=error.detail) from error
     key = f"tenant_sso:discovery:{issuer}"
     if not refresh:
         cached = cache.get(key)
         if cached:
-            return ProviderMetadata.from_json(cached)
+            metadata = ProviderMetadata.from_json(cached)
+            check_endpoints(metadata, http.policy)  # cached under another policy (settings changed)
+            return metadata
     url = issuer.rstrip("/") + "/.well-known/openid-configuration"
-    metadata = parse_discovery(http.get_json(url, what="discovery"), issuer, accept_added_slash=accept_added_slash)
+    metadata = parse_discovery(
+        http.get_json(url, what="discovery"), issuer, http.policy, accept_added_slash=accept_added_slash
+    )
     cache.set(key, metadata.to_json(), ttl)
     return metadata
