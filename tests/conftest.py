@@ -89,4 +89,6 @@ def _clear_cache() -> Iterator[None]:
     yield
 
 
-pytest_plugins = ["tests.browser_fixtures"]  # Playwright fixtures for tests/browser and tests/admin
+# Playwright fixtures for tests/browser and tests/admin; the local identity provider's fixtures
+# (an opt-in plugin: installing tenant-sso registers nothing in other projects' pytest runs).
+pytest_plugins = ["tests.browser_fixtures", "tenant_sso.devidp.pytest_plugin"]

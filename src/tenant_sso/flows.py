@@ -15,10 +15,12 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from django.conf import settings
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
 from django.core.validators import slug_re
 from django.http import HttpRequest
+from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
 
@@ -56,6 +58,20 @@ def redirect_uri(request: HttpRequest) -> str:
     return absolute(request, reverse("tenant_sso:callback"))
 
 
+def landing_url() -> str:
+    """Where a user lands after login without a safe ``next``: ``TENANT_SSO_LOGIN_REDIRECT_URL``
+    (a path or a URL name), else ``/``; never Django's ``/accounts/profile/`` default."""
+    return safe_next(resolve_url(app_settings.LOGIN_REDIRECT_URL), "/")
+
+
+def login_page_url() -> str:
+    """The login page: the project's ``LOGIN_URL`` when it sets one, else the package's own
+    (``tenant_sso:signin``); Django's default ``/accounts/login/`` is a 404 in most projects."""
+    if settings.is_overridden("LOGIN_URL"):
+        return resolve_url(settings.LOGIN_URL)
+    return reverse("tenant_sso:signin")
+
+
 # -- finding the connection ------------------------------------------------------------------
 def find_connection(*, org: str | None = None, email: str | None = None) -> Connection:
     """The enabled connection of an organization, by slug or by the email's domain."""
@@ -72,7 +88,7 @@ def find_connection(*, org: str | None = None, email: str | None = None) -> Conn
     if email:
         email = email.strip()
         if "@" not in email or len(email) > 254 or any(ord(c) < 32 or ord(c) == 127 for c in email):
-            raise RequestError("email_invalid", "Please enter your work email address.")
+            raise RequestError("email_invalid", "This is not a valid email address. Please check it.")
         domain = normalize_domain(email.rsplit("@", 1)[1])
         # One query, one round trip: the domain's unique index finds the organization, the join
         # its enabled connection (constant time whatever the number of tenants).
@@ -85,7 +101,10 @@ def find_connection(*, org: str | None = None, email: str | None = None) -> Conn
                 detail=f"domain {domain[:100]!r}",
             )
         return connection
-    raise RequestError("organization_missing", "Please enter your work email address.")
+    raise RequestError(
+        "organization_missing",
+        "This sign-in link names no organization. Please start again from the sign-in page.",
+    )
 
 
 # -- begin -----------------------------------------------------------------------------------
@@ -111,7 +130,7 @@ def begin_login(
         "nonce": nonce,
         "verifier": verifier,
         "redirect_uri": callback,
-        "next": safe_next(next_url, app_settings.LOGIN_REDIRECT_URL),
+        "next": safe_next(next_url, landing_url()),
         "mode": mode,
         "at": now,
     }

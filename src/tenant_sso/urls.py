@@ -9,6 +9,7 @@ from . import views
 app_name = "tenant_sso"
 
 urlpatterns = [
+    path("signin/", views.signin, name="signin"),
     path("login/", views.login_start, name="login"),
     path("callback/", views.callback, name="callback"),
     path("logout/", views.logout, name="logout"),

@@ -7,16 +7,17 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render, resolve_url
+from django.shortcuts import render
 from django.utils.log import log_response
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import audit, flows, signals
 from .conf import app_settings
 from .exceptions import AccessDenied, RequestError, SSOError
-from .models import Connection, LoginEvent
+from .models import Connection, LoginEvent, Organization
+from .session import get_sso
+from .urlsafety import safe_next
 
 logger = logging.getLogger("tenant_sso")
 
@@ -65,7 +66,7 @@ def error_response(
     return render(
         request,
         "tenant_sso/error.html",
-        {"code": error.code, "message": error.message, "login_url": resolve_url(settings.LOGIN_URL)},
+        {"code": error.code, "message": error.message, "login_url": flows.login_page_url()},
         status=error.status,
     )
 
@@ -76,13 +77,45 @@ def _query(request: HttpRequest) -> dict[str, str]:
     return {key: request.GET.get(key, "") for key in request.GET}
 
 
+def _form(request: HttpRequest) -> dict[str, str]:
+    """The login form's fields (``org``, ``email``, ``next``), each cut to a sane length."""
+    return {key: request.POST.get(key, "")[:2048] for key in ("org", "email", "next")}
+
+
 @require_GET
 @sso_response
+def signin(request: HttpRequest) -> HttpResponse:
+    """The package's login page (template ``tenant_sso/login.html``, overridable).
+
+    Asks for the work email, or lists the organizations with ``TENANT_SSO_LOGIN_PAGE_ORGANIZATIONS``;
+    the form posts to :func:`login_start`. A signed-in user is told so (with a way out).
+    """
+    next_url = safe_next(request.GET.get("next"), "")
+    organizations = (
+        Organization.objects.filter(connections__enabled=True).distinct().order_by("name")
+        if app_settings.LOGIN_PAGE_ORGANIZATIONS
+        else None
+    )
+    context = {
+        "next": next_url,
+        "continue_url": next_url or flows.landing_url(),
+        "organizations": organizations,
+        "logged_out": "logged_out" in request.GET,
+        "sso": get_sso(request),
+    }
+    return render(request, "tenant_sso/login.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@sso_response
 def login_start(request: HttpRequest) -> HttpResponse:
-    """``GET ?org=<slug>`` or ``?email=<address>``, optional ``next``: redirect to the IdP."""
+    """``org=<slug>`` or ``email=<address>``, optional ``next``: redirect to the IdP.
+
+    ``POST`` from the login page (CSRF-protected), or ``GET`` with the same fields in the query.
+    """
     connection = None
     try:
-        params = _query(request)
+        params = _form(request) if request.method == "POST" else _query(request)
         connection = flows.find_connection(org=params.get("org"), email=params.get("email"))
         url = flows.begin_login(
             request, connection, next_url=params.get("next"), login_hint=params.get("email")
