@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-from django.conf import settings
+from django.conf import global_settings, settings
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
 from django.core.validators import slug_re
@@ -67,7 +67,7 @@ def landing_url() -> str:
 def login_page_url() -> str:
     """The login page: the project's ``LOGIN_URL`` when it sets one, else the package's own
     (``tenant_sso:signin``); Django's default ``/accounts/login/`` is a 404 in most projects."""
-    if settings.is_overridden("LOGIN_URL"):
+    if settings.LOGIN_URL != global_settings.LOGIN_URL:
         return resolve_url(settings.LOGIN_URL)
     return reverse("tenant_sso:signin")
 
