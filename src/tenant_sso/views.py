@@ -77,12 +77,25 @@ def _query(request: HttpRequest) -> dict[str, str]:
     return {key: request.GET.get(key, "") for key in request.GET}
 
 
+def _same_origin_referrer(view: View) -> View:
+    """For pages with POST forms: a same-origin ``Referer`` so browsers send a real ``Origin``."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "same-origin"
+        return response
+
+    return wrapper
+
+
 def _form(request: HttpRequest) -> dict[str, str]:
     """The login form's fields (``org``, ``email``, ``next``), each cut to a sane length."""
     return {key: request.POST.get(key, "")[:2048] for key in ("org", "email", "next")}
 
 
 @require_GET
+@_same_origin_referrer
 @sso_response
 def signin(request: HttpRequest) -> HttpResponse:
     """The package's login page (template ``tenant_sso/login.html``, overridable).
@@ -103,6 +116,8 @@ def signin(request: HttpRequest) -> HttpResponse:
         "logged_out": "logged_out" in request.GET,
         "sso": get_sso(request),
     }
+    # Its forms POST with a CSRF token: under "no-referrer" browsers send "Origin: null", which
+    # Django's CSRF check refuses. The page's URL carries nothing secret (a local ``next``).
     return render(request, "tenant_sso/login.html", context)
 
 

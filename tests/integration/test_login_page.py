@@ -35,6 +35,8 @@ def test_login_page_asks_for_the_email_and_posts_it_with_csrf(tenants: Any, brow
     client = Client(enforce_csrf_checks=True)
     page = client.get(SIGNIN, {"next": "/reports/"})
     assert page.status_code == 200
+    # "no-referrer" would make browsers send "Origin: null" with the form, refused by CSRF.
+    assert page["Referrer-Policy"] == "same-origin" and page["Cache-Control"] == "no-store"
     html = page.content.decode()
     assert 'id="email" name="email" type="email"' in html
     assert '<input type="hidden" name="next" value="/reports/">' in html
