@@ -289,7 +289,7 @@ def upstream_logout(request: HttpRequest) -> tuple[str, Connection | None]:
     """Second hop of a Cognito logout: the upstream IdP's own end-session page, then back to us.
 
     Cognito's ``/logout`` clears only Cognito's cookie and never ends the session at the customer's
-    OIDC IdP (cognito-facts.md, "Logout"), so the next login would pass silently. When the
+    OIDC IdP (docs/cognito.md, "Logout"), so the next login would pass silently. When the
     connection has an ``upstream_logout_url``, :func:`logout` sends ``logout_uri`` to this hop
     (registered as the app client's sign-out URL) and marks the session; this pops the mark (single
     use, expires with ``STATE_TTL``) and redirects to the configured URL only, adding
