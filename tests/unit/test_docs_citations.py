@@ -14,7 +14,7 @@ def test_cognito_citations_name_existing_sections() -> None:
     cited: dict[str, list[str]] = {}
     for path in [*ROOT.glob("src/**/*.py"), *ROOT.glob("tests/**/*.py"), ROOT / "tests/interop/op/server.mjs"]:
         text = path.read_text()
-        assert "cognito-facts" not in text, f"{path} cites a document the repository does not have"
+        assert "cognito" + "-facts" not in text, f"{path} cites a document the repository does not have"
         for name in CITATION.findall(text):
             cited.setdefault(name, []).append(str(path.relative_to(ROOT)))
     assert cited, "no citation found: the pattern is wrong"
