@@ -95,11 +95,11 @@ class FreshProject:
         return done.stdout
 
     def start(self, command: str, name: str) -> None:
-        log = open(self.path / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
-        process = subprocess.Popen(
-            shlex.split(command.rstrip("&").strip()), cwd=self.path, env=self.env, stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        with open(self.path / f"{name}.log", "wb") as log:  # the child keeps its own descriptor
+            process = subprocess.Popen(
+                shlex.split(command.rstrip("&").strip()), cwd=self.path, env=self.env, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )
         self.processes.append(process)
 
     def log(self, name: str) -> str:
