@@ -78,7 +78,8 @@ def _query(request: HttpRequest) -> dict[str, str]:
 
 
 def _same_origin_referrer(view: View) -> View:
-    """For pages with POST forms: a same-origin ``Referer`` so browsers send a real ``Origin``."""
+    """For pages with POST forms: under ``no-referrer`` browsers send ``Origin: null`` with the
+    form, which Django's CSRF check refuses; ``same-origin`` keeps referrers inside the site."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -116,8 +117,6 @@ def signin(request: HttpRequest) -> HttpResponse:
         "logged_out": "logged_out" in request.GET,
         "sso": get_sso(request),
     }
-    # Its forms POST with a CSRF token: under "no-referrer" browsers send "Origin: null", which
-    # Django's CSRF check refuses. The page's URL carries nothing secret (a local ``next``).
     return render(request, "tenant_sso/login.html", context)
 
 
