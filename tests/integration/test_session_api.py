@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from typing import Any
 
@@ -106,5 +107,6 @@ def test_example_home_uses_the_session_api(client: Any, tenants: Any, browser: A
     sso_login(client, browser, email="carol@globex.test", org="globex")
     html = client.get("/").content.decode()
     assert '<td id="organization">globex</td>' in html
+    assert re.search(r'<td id="login-at">20\d\d-\d\d-\d\d \d\d:\d\d:\d\d UTC</td>', html)
     body = client.get("/api/me/").json()
     assert body["organization"] == "globex" and body["login_at"]
