@@ -1,6 +1,6 @@
-"""README's recipe in a fresh ``django-admin startproject``: a working SSO login, Django 5.2 and 6.1.
+"""README's recipe in a fresh ``django-admin startproject``: a working SSO login, Django 5.2, 6.0, 6.1.
 
-Each project gets its own venv (Python 3.11 for Django 5.2, 3.13 for 6.1), the wheel built from
+Each project gets its own venv (Python 3.11 for Django 5.2, 3.13 for 6.x), the wheel built from
 this checkout, the README's blocks, ``migrate``, a connection made with the documented command
 against the identity provider the recipe starts, and the app's own ``runserver``.
 """
@@ -38,7 +38,7 @@ def sign_in(project: FreshProject, email: str) -> tuple[httpx.Client, httpx.Resp
 
 @pytest.mark.services
 @pytest.mark.slow
-@pytest.mark.parametrize("django", ["5.2", "6.1"])
+@pytest.mark.parametrize("django", ["5.2", "6.0", "6.1"])
 def test_readme_recipe_gives_a_working_login(fresh_project: Callable[[str], FreshProject], django: str) -> None:
     project = fresh_project(django)
     version = project.run("python -m django --version").strip()
