@@ -4,8 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
+# The second venv: Python 3.13 + Django 6.1 (pyenv's 3.13 when installed, else `python3.13`).
+PYTHON313 ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python)),python3.13)
+VENV313 := .venv313
+STAMP313 := $(VENV313)/.installed
+FAST := not browser and not services and not node
 
-.PHONY: install system-deps test test-fast demo lint bench clean
+.PHONY: install install313 system-deps test test-fast test313 demo lint dist bench clean
 
 $(STAMP): pyproject.toml requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +20,17 @@ $(STAMP): pyproject.toml requirements-dev.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# requirements-dev.txt's pins with Django 6.1 instead of 5.2 (requirements-django61.txt).
+$(STAMP313): pyproject.toml requirements-dev.txt requirements-django61.txt
+	test -x $(VENV313)/bin/python || $(PYTHON313) -m venv $(VENV313)
+	$(VENV313)/bin/pip install --quiet --upgrade pip
+	grep -v -i '^django==' requirements-dev.txt > $(VENV313)/requirements.txt
+	$(VENV313)/bin/pip install --quiet -r $(VENV313)/requirements.txt -r requirements-django61.txt
+	$(VENV313)/bin/pip install --quiet --no-deps -e .
+	touch $(STAMP313)
+
+install313: $(STAMP313)
 
 # Debian packages the full test suite needs (a real browser, PostgreSQL, Redis, Node.js for oidc-provider).
 system-deps:
@@ -26,11 +42,16 @@ OP_MODULES := tests/interop/op/node_modules/.package-lock.json
 $(OP_MODULES): tests/interop/op/package-lock.json | system-deps
 	npm ci --prefix tests/interop/op --no-audit --no-fund
 
-test: install system-deps $(OP_MODULES)
+# CI (.ci/run): lint, every test on Python 3.11 + Django 5.2, the fast suite on Python 3.13 + Django 6.1.
+test: lint install install313 system-deps $(OP_MODULES)
 	$(VENV)/bin/pytest
+	$(MAKE) test313
 
 test-fast: install
-	$(VENV)/bin/pytest -m "not browser and not services and not node"
+	$(VENV)/bin/pytest -m "$(FAST)"
+
+test313: install313
+	$(VENV313)/bin/pytest -m "$(FAST)"
 
 demo: install
 	cd example && ../$(PY) manage.py demo
@@ -39,8 +60,14 @@ lint: install
 	$(VENV)/bin/ruff check src tests example benchmarks
 	$(VENV)/bin/mypy src/tenant_sso
 
+# The release artefacts: sdist + wheel in dist/, checked by twine (tests/recipe/test_dist.py does the same).
+dist: install
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(VENV)/bin/twine check --strict dist/*
+
 bench: install system-deps
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) example/db.sqlite3 example/.demo .pytest_cache tests/interop/op/node_modules tests/artifacts
+	rm -rf $(VENV) $(VENV313) dist example/db.sqlite3 example/.demo .pytest_cache tests/interop/op/node_modules tests/artifacts

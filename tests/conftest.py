@@ -89,7 +89,7 @@ def _clear_cache() -> Iterator[None]:
     yield
 
 
-pytest_plugins = [
-    "tests.browser_fixtures",  # Playwright fixtures for tests/browser and tests/admin
-    "tests.security.hostile",  # a hostile OpenID Provider (tests/security/test_boundary.py)
-]
+# Playwright fixtures for tests/browser and tests/admin; a hostile OpenID Provider
+# (tests/security/test_boundary.py); the local identity provider's fixtures (an opt-in plugin:
+# installing tenant-sso registers nothing in other projects' pytest runs).
+pytest_plugins = ["tests.browser_fixtures", "tests.security.hostile", "tenant_sso.devidp.pytest_plugin"]

@@ -189,8 +189,13 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         )
         return queryset
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
+    def get_actions(self, request: HttpRequest, action_location: Any = None) -> dict[str, Any]:
+        # Django 6.1 says where the actions show (change list or change form) and deprecates
+        # overrides without the parameter; Django 5.2 has no such parameter.
+        if action_location is None:
+            actions = super().get_actions(request)
+        else:
+            actions = super().get_actions(request, action_location=action_location)  # type: ignore[call-arg,unused-ignore]
         if not _onboarding_available():
             actions.pop("onboard_to_cognito", None)
         return actions

@@ -1,7 +1,7 @@
 """Groups from ID token claims, and the group policy. No Django imports.
 
-One parser for every shape a multi-valued claim arrives in (cognito-facts.md, "Groups in
-custom:groups"):
+One parser for every shape a multi-valued claim arrives in (docs/cognito.md,
+"Groups"):
 
 * a JSON list (plain OIDC providers: ``["a", "b"]``);
 * Cognito's bracketed string ``"[a, b]"`` (not JSON);

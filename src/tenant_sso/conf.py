@@ -93,8 +93,18 @@ class Settings:
 
     @property
     def LOGIN_REDIRECT_URL(self) -> str:
-        """Where a user lands after login when no (safe) ``next`` was given."""
-        return str(self._get("LOGIN_REDIRECT_URL", getattr(settings, "LOGIN_REDIRECT_URL", "/")))
+        """Where a user lands after login when no (safe) ``next`` was given: a path or a URL name.
+
+        Not Django's ``LOGIN_REDIRECT_URL``: Django always defines it (``/accounts/profile/``, a 404 in
+        a project that never wrote that page), so it cannot tell "unset" from "set".
+        """
+        return str(self._get("LOGIN_REDIRECT_URL", "/"))
+
+    @property
+    def LOGIN_PAGE_ORGANIZATIONS(self) -> bool:
+        """The package's login page lists the organizations (a button each) instead of asking for
+        the work email. For apps whose tenants are not secret to each other (internal tools)."""
+        return bool(self._get("LOGIN_PAGE_ORGANIZATIONS", False))
 
     @property
     def LOGOUT_REDIRECT_URL(self) -> str:

@@ -8,7 +8,7 @@ failed). The checks use the same protocol code as a real login (:mod:`tenant_sso
 1. client secret: stored, and decryptable with the configured keys;
 2. metadata: OIDC Discovery 1.0 section 4 for plain OIDC (the ``issuer`` must equal the
    configured one, section 4.3); for Cognito the endpoints are built from the domain
-   (cognito-facts.md, "Endpoints") and the pool's discovery document is fetched anyway, to prove
+   (docs/cognito.md, "Endpoints") and the pool's discovery document is fetched anyway, to prove
    the pool exists and that its issuer is the configured one;
 3. signing keys: the JWKS has at least one signature key (RSA or EC) usable with one of the
    connection's algorithms (its own list, else ``TENANT_SSO_ALLOWED_ALGORITHMS``);
@@ -240,7 +240,7 @@ def _check_cognito_pool(
     connection: Connection, http: ProviderHTTP
 ) -> tuple[CheckResult, ProviderMetadata | None, bool]:
     # The endpoints a Cognito login uses are built from the domain, never from discovery
-    # (cognito-facts.md): discovery only proves that the pool exists and names our issuer.
+    # (docs/cognito.md, "Endpoints"): discovery only proves that the pool exists and names our issuer.
     name = "User pool"
     metadata = cognito_metadata(connection.issuer, connection.cognito_domain)
     url = connection.issuer.rstrip("/") + "/.well-known/openid-configuration"

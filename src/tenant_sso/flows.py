@@ -17,11 +17,13 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from django.conf import global_settings, settings
 from django.contrib.auth import login as django_login
 from django.contrib.auth import logout as django_logout
 from django.core.cache import caches
 from django.core.validators import slug_re
 from django.http import HttpRequest
+from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
 
@@ -101,6 +103,20 @@ def redirect_uri_for(
     return request.build_absolute_uri(path)
 
 
+def landing_url() -> str:
+    """Where a user lands after login without a safe ``next``: ``TENANT_SSO_LOGIN_REDIRECT_URL``
+    (a path or a URL name), else ``/``; never Django's ``/accounts/profile/`` default."""
+    return safe_next(resolve_url(app_settings.LOGIN_REDIRECT_URL), "/")
+
+
+def login_page_url() -> str:
+    """The login page: the project's ``LOGIN_URL`` when it sets one, else the package's own
+    (``tenant_sso:signin``); Django's default ``/accounts/login/`` is a 404 in most projects."""
+    if settings.LOGIN_URL != global_settings.LOGIN_URL:
+        return resolve_url(settings.LOGIN_URL)
+    return reverse("tenant_sso:signin")
+
+
 # -- finding the connection ------------------------------------------------------------------
 def find_connection(*, org: str | None = None, email: str | None = None) -> Connection:
     """The enabled connection of an organization, by slug or by the email's domain."""
@@ -117,7 +133,7 @@ def find_connection(*, org: str | None = None, email: str | None = None) -> Conn
     if email:
         email = email.strip()
         if "@" not in email or len(email) > 254 or any(ord(c) < 32 or ord(c) == 127 for c in email):
-            raise RequestError("email_invalid", "Please enter your work email address.")
+            raise RequestError("email_invalid", "This is not a valid email address. Please check it.")
         domain = normalize_domain(email.rsplit("@", 1)[1])
         # One query, one round trip: the domain's unique index finds the organization, the join
         # its enabled connection (constant time whatever the number of tenants).
@@ -130,7 +146,10 @@ def find_connection(*, org: str | None = None, email: str | None = None) -> Conn
                 detail=f"domain {domain[:100]!r}",
             )
         return connection
-    raise RequestError("organization_missing", "Please enter your work email address.")
+    raise RequestError(
+        "organization_missing",
+        "This sign-in link names no organization. Please start again from the sign-in page.",
+    )
 
 
 # -- begin -----------------------------------------------------------------------------------
@@ -160,7 +179,7 @@ def begin_login(
         "nonce": nonce,
         "verifier": verifier,
         "redirect_uri": callback,
-        "next": safe_next(next_url, app_settings.LOGIN_REDIRECT_URL),
+        "next": safe_next(next_url, landing_url()),
         "mode": mode,
         "at": now,
     }
@@ -433,7 +452,7 @@ def upstream_logout(request: HttpRequest) -> tuple[str, Connection | None]:
     """Second hop of a Cognito logout: the upstream IdP's own end-session page, then back to us.
 
     Cognito's ``/logout`` clears only Cognito's cookie and never ends the session at the customer's
-    OIDC IdP (cognito-facts.md, "Logout"), so the next login would pass silently. When the
+    OIDC IdP (docs/cognito.md, "Logout"), so the next login would pass silently. When the
     connection has an ``upstream_logout_url``, :func:`logout` sends ``logout_uri`` to this hop
     (registered as the app client's sign-out URL) and marks the session; this pops the mark (single
     use, expires with ``STATE_TTL``) and redirects to the configured URL only, adding

@@ -3,7 +3,7 @@
 * The client secret is write-only: never rendered back, shown only as "set" / "not set".
 * Allowed groups are edited one per line, the group mapping as ``idp-group = Django group``
   lines; both are stored as the same JSON as before (a list, an object).
-* Group names may be Entra ID object IDs (GUIDs, cognito-facts.md "Okta and Entra ID"): a value
+* Group names may be Entra ID object IDs (GUIDs, docs/cognito.md, "Okta and Entra ID"): a value
   that looks like a GUID but has the wrong shape is an error, since it can never match.
 * A Cognito issuer can be typed as the bare pool ID (``us-east-1_AbC123``): the issuer URL is
   built from it (``https://cognito-idp.{region}.amazonaws.com/{poolId}``).

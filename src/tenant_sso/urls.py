@@ -9,6 +9,7 @@ from . import views
 app_name = "tenant_sso"
 
 urlpatterns = [
+    path("signin/", views.signin, name="signin"),
     path("login/", views.login_start, name="login"),
     path("callback/", views.callback, name="callback"),
     # OIDC connections: one redirect URI per organization (mix-up defence, docs/security.md).

@@ -7,16 +7,17 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render, resolve_url
+from django.shortcuts import render
 from django.utils.log import log_response
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import audit, flows, signals, throttling
 from .conf import app_settings
 from .exceptions import AccessDenied, RequestError, SSOError
-from .models import Connection, LoginEvent
+from .models import Connection, LoginEvent, Organization
+from .session import get_sso
+from .urlsafety import safe_next
 
 logger = logging.getLogger("tenant_sso")
 
@@ -72,7 +73,7 @@ def error_response(
     response = render(
         request,
         "tenant_sso/error.html",
-        {"code": error.code, "message": error.message, "login_url": resolve_url(settings.LOGIN_URL)},
+        {"code": error.code, "message": error.message, "login_url": flows.login_page_url()},
         status=error.status,
     )
     if error.status == 429:
@@ -144,6 +145,44 @@ def _query(request: HttpRequest) -> dict[str, str]:
     if len(request.META.get("QUERY_STRING", "")) > app_settings.MAX_QUERY_LENGTH:
         raise RequestError("request_too_large", detail="query string too long")
     return {key: request.GET.get(key, "") for key in request.GET}
+
+
+def _same_origin_referrer(view: View) -> View:
+    """For pages with POST forms: under ``no-referrer`` browsers send ``Origin: null`` with the
+    form, which Django's CSRF check refuses; ``same-origin`` keeps referrers inside the site."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "same-origin"
+        return response
+
+    return wrapper
+
+
+@require_GET
+@_same_origin_referrer
+@sso_response
+def signin(request: HttpRequest) -> HttpResponse:
+    """The package's login page (template ``tenant_sso/login.html``, overridable).
+
+    Asks for the work email, or lists the organizations with ``TENANT_SSO_LOGIN_PAGE_ORGANIZATIONS``;
+    the form posts to :func:`login_start`. A signed-in user is told so (with a way out).
+    """
+    next_url = safe_next(request.GET.get("next"), "")
+    organizations = (
+        Organization.objects.filter(connections__enabled=True).distinct().order_by("name")
+        if app_settings.LOGIN_PAGE_ORGANIZATIONS
+        else None
+    )
+    context = {
+        "next": next_url,
+        "continue_url": next_url or flows.landing_url(),
+        "organizations": organizations,
+        "logged_out": "logged_out" in request.GET,
+        "sso": get_sso(request),
+    }
+    return render(request, "tenant_sso/login.html", context)
 
 
 @require_http_methods(["GET", "POST"])

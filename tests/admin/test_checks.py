@@ -17,6 +17,9 @@ SSO_MIDDLEWARE = {
 }
 GOOD_KEY = "x0S9v0u2bM2pDzqBnd7dtyQt3aqwXh3TNmtjpO3oZJk="
 
+# Django 6.1's model checks ask the database whether it supports JSONField.
+pytestmark = pytest.mark.django_db
+
 
 # pytest-django runs with DEBUG = False: a production-like baseline has secure cookies.
 # The test settings allow loopback identity providers (the local IdP): not production-like.

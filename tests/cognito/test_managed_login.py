@@ -1,7 +1,7 @@
 """Managed login branding: moto lacks the API, so botocore's Stubber plays it on a client of its own.
 
 An app client created by API has no branding style, and its managed login pages do not work until
-``create_managed_login_branding`` gives it one (cognito-facts.md, step 4): onboarding must create it,
+``create_managed_login_branding`` gives it one (docs/cognito.md, "Onboarding with boto3", step 4): onboarding must create it,
 must not create it twice, and must stop with a clear error when Cognito refuses.
 """
 

@@ -140,7 +140,7 @@ def make_op(shape: str, *, users: dict[str, dict[str, Any]], clients: list[dict[
         claims = {"openid": ["sub", "token_use", "cognito:username", "identities", "custom:groups",
                              "email", "email_verified", "given_name", "family_name"]}
         scopes = ["openid"]
-        # Cognito accepts both (cognito-facts.md, "Endpoints"); the app sends basic.
+        # Cognito accepts both (docs/cognito.md, "Endpoints"); the app sends basic.
         auth_methods = ["client_secret_basic", "client_secret_post"]
     else:
         issuer = f"http://127.0.0.1:{port}"

@@ -49,6 +49,7 @@ def _example_settings(monkeypatch: pytest.MonkeyPatch, debug: str) -> dict[str, 
     return runpy.run_path(str(SETTINGS))
 
 
+@pytest.mark.django_db  # Django 6.1's model checks query the database (JSONField support)
 def test_example_settings_outside_debug_make_cookies_secure_and_http_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -69,6 +70,7 @@ def test_example_settings_outside_debug_make_cookies_secure_and_http_only(
     assert not ids & {"tenant_sso.W006", "tenant_sso.W007", "tenant_sso.E008"}
 
 
+@pytest.mark.django_db  # Django 6.1's model checks query the database (JSONField support)
 def test_insecure_cookies_outside_debug_are_flagged() -> None:
     with override_settings(DEBUG=False, SESSION_COOKIE_SECURE=False, CSRF_COOKIE_SECURE=False):
         ids = {message.id for message in run_checks()}

@@ -45,7 +45,9 @@ class UpstreamForm(forms.Form):
         help_text="The pool ID (us-east-1_AbC123) or its issuer URL. Empty: a pool of TENANT_SSO_COGNITO_POOLS "
         "with room (or the tenant's pool).",
     )
-    issuer = forms.URLField(required=False, label="Upstream issuer", help_text="e.g. https://acme.okta.com")
+    issuer = forms.URLField(
+        required=False, assume_scheme="https", label="Upstream issuer", help_text="e.g. https://acme.okta.com"
+    )
     upstream_client_id = forms.CharField(required=False, label="Upstream client ID")
     upstream_client_secret = forms.CharField(
         required=False,

@@ -1,4 +1,4 @@
-"""Cognito's ID token quirks (cognito-facts.md, "ID token claims"). No Django imports."""
+"""Cognito's ID token quirks (docs/cognito.md, "ID token claims"). No Django imports."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ state (``describe_*`` calls and the database), asks this module for a :class:`Pl
 prints it (``--dry-run``, ``status``) or executes it. Sharing one mechanism is what makes
 "dry-run shows exactly what onboard would do" and "status shows drift" true by construction.
 
-Why each rule (cognito-facts.md, "Automating the console steps with boto3"):
+Why each rule (docs/cognito.md, "Onboarding with boto3"):
 
 * custom attributes cannot be changed or deleted once created, and adding an existing one is an
   error: only missing ones are added, a mismatch is reported as a note;
@@ -33,7 +33,7 @@ from . import identifiers
 #: Cognito's quota of identifiers per identity provider, and of characters per identifier.
 MAX_IDP_IDENTIFIERS = 50
 MAX_IDP_IDENTIFIER_LENGTH = 40
-#: Custom attribute size limit, and the length we create them with (cognito-facts.md, "Groups").
+#: Custom attribute size limit, and the length we create them with (docs/cognito.md, "Groups").
 CUSTOM_ATTRIBUTE_MAX_LENGTH = "2048"
 DEFAULT_SCOPES: tuple[str, ...] = ("openid", "email", "profile")
 DEFAULT_GROUPS_CLAIM = "groups"
@@ -114,7 +114,7 @@ class PoolRef:
 
     @property
     def issuer(self) -> str:
-        """The ``iss`` of every token of the pool (cognito-facts.md, "Endpoints")."""
+        """The ``iss`` of every token of the pool (docs/cognito.md, "Endpoints")."""
         return identifiers.issuer_url(self.user_pool_id, self.region)
 
 
@@ -471,7 +471,7 @@ def plan_onboarding(
             )
 
     # 4. Managed login branding: an app client created by API has none, and its login pages do not
-    # work until it has one (cognito-facts.md, step 4).
+    # work until it has one (docs/cognito.md, "Onboarding with boto3", step 4).
     if managed_login_branding and (client is None or (current.branding_checked and current.branding_id is None)):
         steps.append(
             Step(

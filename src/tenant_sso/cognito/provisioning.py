@@ -3,7 +3,7 @@
 The only module of tenant_sso that imports boto3, lazily (the ``[cognito]`` extra): without it,
 :class:`~tenant_sso.exceptions.ConfigurationError` ``boto3_missing`` says what to install.
 
-How it works, for one tenant (cognito-facts.md, "Automating the console steps with boto3"):
+How it works, for one tenant (docs/cognito.md, "Onboarding with boto3"):
 
 1. **observe** -- read the pool (custom attributes, domain), the tenant's identity provider, its
    app client and branding, and the tenant's connection in our database;

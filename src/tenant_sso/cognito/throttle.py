@@ -1,7 +1,7 @@
 """Staying under Cognito's control-plane quota: a client-side rate limiter and retry with backoff.
 
 Cognito allows about 5 control-plane calls per second per pool and answers
-``TooManyRequestsException`` beyond that (cognito-facts.md, "Quotas"). Onboarding 300 tenants in
+``TooManyRequestsException`` beyond that (docs/cognito.md, "Quotas"). Onboarding 300 tenants in
 a loop would hit that at once, so every call first takes a token from a :class:`RateLimiter`, and a
 throttled call is retried after an exponentially growing, fully jittered delay (the "full jitter"
 of AWS's *Exponential Backoff And Jitter* article: ``uniform(0, min(cap, base * 2**attempt))``),

@@ -19,7 +19,7 @@ from .config import GroupsFormat, UserConfig
 MAX_CUSTOM_ATTRIBUTE_LENGTH = 2048
 
 # Characters java.net.URLEncoder leaves alone (plus alphanumerics); Cognito form-encodes a value
-# holding anything else when it builds the bracketed list (see docs/cognito-facts.md).
+# holding anything else when it builds the bracketed list (see docs/cognito.md, "Groups").
 _FORM_SAFE = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-*_")
 
 

@@ -3,7 +3,7 @@
 :class:`DevIdP` answers parsed :class:`~.web.Request` objects with :class:`~.web.Response`
 objects (:meth:`DevIdP.handle`); :mod:`.server` puts it on a socket. State lives in
 :class:`~.core.PoolState`; the endpoints in :mod:`.authorize` and :mod:`.token`. Routes, mirroring
-Amazon Cognito's (see ``docs/cognito-facts.md`` in the repository):
+Amazon Cognito's (see ``docs/cognito.md`` in the repository):
 
 * ``GET /{poolId}/.well-known/openid-configuration`` -- discovery
 * ``GET /{poolId}/.well-known/jwks.json`` -- public signing keys

@@ -2,7 +2,7 @@
 
 For Cognito, the endpoints live on the domain (``https://{domain}/oauth2/...``) while the issuer
 is the pool's ``cognito-idp`` URL; discovery is not relied on for logout or PKCE
-(cognito-facts.md, "Endpoints").
+(docs/cognito.md, "Endpoints").
 """
 
 from __future__ import annotations

@@ -90,7 +90,7 @@ const provider = new Provider(issuer, configuration);
 provider.proxy = false;
 
 if (shape === 'cognito') {
-  // Cognito's logout (cognito-facts.md, "Logout"): GET /logout?client_id&logout_uri, where
+  // Cognito's logout (docs/cognito.md, "Logout"): GET /logout?client_id&logout_uri, where
   // logout_uri must be one of the app client's sign-out URLs; the session ends at once (no
   // confirmation page) and the browser is redirected. No id_token_hint, no state.
   provider.use(async (ctx, next) => {
