@@ -76,13 +76,13 @@ class Command(BaseCommand):
                             "(default: TENANT_SSO_DEFAULT_MAX_SESSION_AGE).")
         create.add_argument(
             "--scope", action="append", default=[], dest="extra_scopes", metavar="SCOPE",
-            help="Extra scope always requested besides openid (e.g. a custom scope releasing groups); "
-            "repeatable. Not given: none.",
+            help="Extra scope always requested besides openid (e.g. a custom scope releasing groups). "
+            "Repeatable. Not given: none.",
         )
         create.add_argument(
             "--signing-alg", action="append", default=[], dest="signing_algorithms", metavar="ALG",
-            help="ID token signing algorithm accepted for this connection (RS256, ES256, PS256...); "
-            "repeatable. Not given: TENANT_SSO_ALLOWED_ALGORITHMS.",
+            help="ID token signing algorithm accepted for this connection (RS256, ES256, PS256...). "
+            "Repeatable. Not given: TENANT_SSO_ALLOWED_ALGORITHMS.",
         )
         listing = sub.add_parser("list", help="List connections with their organization and email domains.")
         listing.add_argument("--json", action="store_true",
