@@ -244,6 +244,7 @@ def check_session_engine(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
             id="tenant_sso.W020",
         )
     ]
+@register(Tags.security)
 def check_provider_network(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """The development switches of the boundary with identity providers, left on in production."""
     messages: list[CheckMessage] = []

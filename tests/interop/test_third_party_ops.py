@@ -90,7 +90,7 @@ def third_party(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThirdParty
     raviga = MockOP.make(alg="ES256", trailing_slash=False, log=workdir / "raviga.log",
                          discovery={**MOCK_METHODS, "id_token_signing_alg_values_supported": ["ES256"]},
                          clients={"raviga-app": SECRETS["raviga"]}, users={
-                             "ada": {"email": "ada@raviga.test", "groups": ["engineering"]},
+                             "ada": {"email": "ada@raviga.test", "email_verified": True, "groups": ["engineering"]},
                              "bob": {"email": "bob@raviga.test", "groups": ["sales"]},
                          })
     started: list[Any] = []

@@ -41,6 +41,14 @@ def test_parse_groups_refuses_values_no_idp_sends(value: Any) -> None:
     assert info.value.code == "groups_claim_invalid"
 
 
+@pytest.mark.parametrize("value", ["[" * 3000 + "]" * 3000, "[engineering, a%00b]"])
+def test_hostile_cognito_group_strings_are_refused_not_crashed(value: str) -> None:
+    """Nesting that would exhaust the recursion limit, and a NUL hidden by URL encoding."""
+    with pytest.raises(AccessDenied) as info:
+        parse_groups(value, cognito=True)
+    assert info.value.code == "groups_claim_invalid"
+
+
 def test_missing_or_empty_groups_are_denied() -> None:
     with pytest.raises(AccessDenied) as info:
         check_allowed([], ["engineering"])
