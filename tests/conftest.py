@@ -10,8 +10,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tests.sso import CALLBACK, LOGGED_OUT, IdPBrowser
+
+# No hypothesis deadline: it is an absolute-time assertion, and on a loaded 2-core CI machine a
+# first example (imports, cold caches) can take 400 ms. Property tests look for wrong answers.
+hypothesis_settings.register_profile("tenant_sso", deadline=None)
+hypothesis_settings.load_profile("tenant_sso")
 
 POOL = "us-east-1_TestPool1"
 GLOBEX_ENGINEERS = "8d3c2a6b-1f2e-4c5d-9e8f-0a1b2c3d4e5f"

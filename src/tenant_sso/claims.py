@@ -131,6 +131,10 @@ def _from_string(value: str) -> list[str]:
         else:
             if not isinstance(parsed, list):
                 return []
+            # No IdP nests lists in a groups claim. Refused explicitly, not by running out of
+            # recursion: Python 3.13's JSON decoder goes deeper than 3.11's before it stops.
+            if any(isinstance(v, list | dict) for v in parsed):
+                raise AccessDenied("groups_claim_invalid", detail="groups claim holds nested values")
             items = [str(v) for v in parsed if isinstance(v, str | int) and not isinstance(v, bool)]
     else:
         items = [text]
