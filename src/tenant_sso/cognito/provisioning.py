@@ -27,12 +27,13 @@ plans show them as ``(secret)``, logs never carry them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..exceptions import ConfigurationError, ProviderError, SSOError
+from ..exceptions import ConfigurationError, SSOError
 from . import identifiers
+from .aws import ClientFactory, CognitoAPI, CognitoError
 from .plan import (
     AppUrls,
     CurrentState,
@@ -47,47 +48,10 @@ from .plan import (
     provider_name_for,
     region_of_pool,
 )
-from .throttle import RateLimiter, RetryPolicy, ThrottledOut, error_code
 
 logger = logging.getLogger("tenant_sso.cognito")
 
-ClientFactory = Callable[[str], Any]
-"""``factory(region) -> boto3 cognito-idp client``: the seam tests use to point at moto's server."""
-
 DEFAULT_MAX_TENANTS = 300
-_PAGE = 60  # the largest MaxResults the list_* calls accept
-_MAX_PAGES = 100  # 6,000 items: far above the quotas (300 IdPs, 1,000 app clients per pool)
-
-
-class CognitoError(ProviderError):
-    """Cognito refused or failed a provisioning call; ``code`` says which way."""
-
-    default_code = "cognito_error"
-    default_message = "Amazon Cognito refused the request."
-
-
-def _boto3() -> Any:
-    try:
-        import boto3  # type: ignore[import-untyped]
-    except ImportError as exc:
-        raise ConfigurationError(
-            "boto3_missing", "boto3 missing: pip install 'tenant-sso[cognito]' to talk to Cognito."
-        ) from exc
-    return boto3
-
-
-def require_boto3() -> None:
-    """Raise ``boto3_missing`` now rather than once per tenant later."""
-    _boto3()
-
-
-def default_client_factory(region: str) -> Any:
-    """A real ``cognito-idp`` client, with botocore's own retries off (:mod:`.throttle` retries)."""
-    boto3 = _boto3()
-    from botocore.config import Config  # type: ignore[import-untyped]
-
-    config = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
-    return boto3.client("cognito-idp", region_name=region, config=config)
 
 
 @dataclass(frozen=True)
@@ -146,112 +110,6 @@ def pool_of_issuer(issuer: str) -> PoolRef | None:
     """The pool behind a Cognito issuer URL; ``None`` for any other issuer."""
     pool = identifiers.pool_of_issuer(issuer)
     return PoolRef(*pool) if pool else None
-
-
-class CognitoAPI:
-    """boto3 ``cognito-idp`` clients (one per region), rate-limited, retried, errors translated.
-
-    ``calls`` records every operation attempted, in order (an operator's ``--verbose`` and tests).
-    """
-
-    def __init__(
-        self,
-        client_factory: ClientFactory | None = None,
-        *,
-        limiter: RateLimiter | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        from ..conf import app_settings
-
-        self._factory = client_factory or default_client_factory
-        self._clients: dict[str, Any] = {}
-        self.limiter = limiter or RateLimiter(app_settings.COGNITO_CALLS_PER_SECOND)
-        self.retry = retry or RetryPolicy(max_attempts=app_settings.COGNITO_MAX_ATTEMPTS)
-        self.calls: list[str] = []
-
-    def client(self, region: str) -> Any:
-        if region not in self._clients:
-            self._clients[region] = self._factory(region)
-        return self._clients[region]
-
-    def call(self, region: str, operation: str, *, missing_ok: bool = False, **params: Any) -> Any:
-        """Call ``operation``; ``missing_ok``: a ``ResourceNotFoundException`` returns ``None``."""
-        method = getattr(self.client(region), operation)
-
-        def attempt() -> Any:
-            self.limiter.acquire()
-            self.calls.append(operation)
-            return method(**params)
-
-        def on_retry(attempt_no: int, wait: float) -> None:
-            logger.warning("cognito %s throttled (attempt %d), retrying in %.2fs", operation, attempt_no, wait)
-
-        try:
-            return self.retry.call(attempt, on_retry=on_retry)
-        except ThrottledOut as exc:
-            raise CognitoError(
-                "cognito_throttled",
-                f"Cognito still throttled {operation} after {exc.attempts} attempts. Wait a minute and "
-                "re-run: the steps already done are kept.",
-            ) from exc
-        except Exception as exc:
-            code = error_code(exc)
-            if missing_ok and code == "ResourceNotFoundException":
-                return None
-            raise translate_error(exc, operation, params) from exc
-
-
-def translate_error(exc: BaseException, operation: str, params: dict[str, Any]) -> SSOError:
-    """An AWS error as a :class:`CognitoError` with a stable code and a message an operator can act on."""
-    code = error_code(exc)
-    aws_message = ""
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        aws_message = " ".join(str(response.get("Error", {}).get("Message", "")).split())[:300]
-        if aws_message.startswith("<"):  # an HTML error page (a proxy, a test double): not worth printing
-            aws_message = "an HTML error page instead of an AWS error"
-        # AWS validation messages may echo the offending value: never let a secret through.
-        secret = (params.get("ProviderDetails") or {}).get("client_secret")
-        if secret:
-            aws_message = aws_message.replace(str(secret), "(secret)")
-    pool = params.get("UserPoolId", "")
-    if code in ("AccessDeniedException", "NotAuthorizedException", "UnrecognizedClientException",
-                "InvalidClientTokenId", "ExpiredTokenException"):
-        return CognitoError(
-            "cognito_access_denied",
-            f"AWS refused {operation} on pool {pool}: the credentials in use lack the cognito-idp "
-            f"permission or are invalid ({code}).",
-        )
-    if code == "ResourceNotFoundException":
-        if operation == "describe_user_pool":
-            return CognitoError(
-                "cognito_pool_not_found",
-                f"User pool {pool} does not exist in this account and region (or is not visible to "
-                "these credentials). Check --user-pool-id / TENANT_SSO_COGNITO_POOLS.",
-            )
-        return CognitoError("cognito_resource_not_found", f"{operation}: {aws_message or 'not found'}.")
-    if code == "DuplicateProviderException":
-        return CognitoError(
-            "cognito_provider_name_taken",
-            f"Pool {pool} already has an identity provider named {params.get('ProviderName')!r} or one "
-            f"using the same identifiers: {aws_message}",
-        )
-    if code == "InvalidParameterException":
-        return CognitoError("cognito_invalid_parameter", f"Cognito rejected {operation}: {aws_message}")
-    if code == "LimitExceededException":
-        return CognitoError(
-            "cognito_limit_exceeded",
-            f"Pool {pool} reached a Cognito quota on {operation} ({aws_message}). Add a pool to "
-            "TENANT_SSO_COGNITO_POOLS or raise the quota.",
-        )
-    if code:
-        return CognitoError("cognito_error", f"{operation} failed: {code}: {aws_message}")
-    name = type(exc).__name__
-    if name in ("NoCredentialsError", "PartialCredentialsError", "NoRegionError"):
-        return CognitoError("cognito_no_credentials", f"No usable AWS credentials or region for {operation} ({name}).")
-    if name in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError"):
-        return CognitoError("cognito_unreachable", f"Cognito could not be reached for {operation} ({name}).")
-    return CognitoError("cognito_error", f"{operation} failed: {name}.")
 
 
 @dataclass
@@ -320,18 +178,7 @@ class Provisioner:
         return cache
 
     def _list_all(self, pool: PoolRef, operation: str, key: str) -> list[dict[str, Any]]:
-        """Every item of a paginated ``list_*`` call (bounded: a server repeating its NextToken
-        cannot keep us here)."""
-        items: list[dict[str, Any]] = []
-        token: str | None = None
-        for _ in range(_MAX_PAGES):
-            extra: dict[str, Any] = {"NextToken": token} if token else {}
-            page = self.api.call(pool.region, operation, UserPoolId=pool.user_pool_id, MaxResults=_PAGE, **extra)
-            items += page.get(key, [])
-            token = page.get("NextToken")
-            if not token:
-                return items
-        raise CognitoError("cognito_error", f"{operation} on pool {pool.user_pool_id} returned more than {_MAX_PAGES} pages.")
+        return self.api.list_all(pool.region, pool.user_pool_id, operation, key)
 
     def _providers(self, pool: PoolRef) -> set[str]:
         cache = self._cache.setdefault(pool.user_pool_id, _PoolCache())
