@@ -15,7 +15,7 @@ which the page asks for when exactly one organization is selected. The client se
 goes to Cognito only; it is never shown back or stored by this app.
 
 A ModelAdmin may define a method ``cognito_provisioner(self)`` returning a
-:class:`~tenant_sso.cognito.provisioning.Provisioner`, to choose the boto3 client (a role, an
+:class:`~tenant_sso.cognito.onboarding.Provisioner`, to choose the boto3 client (a role, an
 endpoint); tests point it at a local Cognito stand-in.
 """
 
@@ -122,7 +122,7 @@ def _provisioner(modeladmin: Any) -> Any:
     factory = getattr(modeladmin, "cognito_provisioner", None)
     if callable(factory):
         return factory()
-    from .provisioning import Provisioner
+    from .onboarding import Provisioner
 
     return Provisioner()
 

@@ -47,7 +47,7 @@ from .model import (
     Upstream,
     checked_spec,
 )
-from .names import client_name_for, provider_name_for, region_of_pool
+from .names import client_name_for, pool_of_issuer, provider_name_for, region_of_pool
 
 #: What the rest of the package (the use cases, the command, the admin action) uses.
 __all__ = [
@@ -63,6 +63,7 @@ __all__ = [
     "client_name_for",
     "plan_offboarding",
     "plan_onboarding",
+    "pool_of_issuer",
     "provider_name_for",
     "region_of_pool",
 ]

@@ -1,4 +1,4 @@
-"""The names onboarding gives a tenant's resources in Cognito, derived from its slug.
+"""The names onboarding gives a tenant's resources in Cognito (derived from its slug), and its pool.
 
 Stable names are how a run that stopped half-way finds what it created: the identity provider by
 :func:`provider_name_for`, the app client by :func:`client_name_for`.
@@ -11,6 +11,7 @@ import re
 
 from ...exceptions import ConfigurationError
 from .. import identifiers
+from .model import PoolRef
 
 # Cognito ProviderName: 1-32 characters of [^_\p{Z}][\p{L}\p{M}\p{S}\p{N}\p{P}][^_\p{Z}]+; we keep
 # to ASCII letters, digits, "." and "-" so the name is also safe in URLs and in cognito:username
@@ -48,3 +49,9 @@ def region_of_pool(user_pool_id: str) -> str:
             f"{user_pool_id!r} is not a Cognito user pool ID (expected <region>_<id>, e.g. us-east-1_AbCdEf123).",
         )
     return region
+
+
+def pool_of_issuer(issuer: str) -> PoolRef | None:
+    """The pool behind a Cognito issuer URL; ``None`` for any other issuer."""
+    pool = identifiers.pool_of_issuer(issuer)
+    return PoolRef(*pool) if pool else None

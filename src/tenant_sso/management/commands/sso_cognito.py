@@ -120,7 +120,7 @@ class Command(BaseCommand):
         try:
             if self.provisioner is None:
                 from ...cognito.aws import require_boto3
-                from ...cognito.provisioning import Provisioner
+                from ...cognito.onboarding import Provisioner
 
                 require_boto3()  # once, before any tenant: not one "drift" per tenant
                 self.provisioner = Provisioner()
