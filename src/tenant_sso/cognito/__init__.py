@@ -19,5 +19,6 @@ Modules, and how calls run (one way, top to bottom)::
     claims.py       the ``identities`` claim's quirks, used at login
 
 A new onboarding step is a planner in ``plan/`` (called from ``plan_onboarding`` in its place)
-and, if it calls a new API, a line in ``apply.py``; a new AWS error is a row of ``aws.AWS_ERRORS``.
+and, if it calls a new API, a line in ``apply.py``; a new AWS error is a row of ``aws.AWS_ERRORS``. The admin action's page is the template
+``admin/tenant_sso/cognito_onboard.html``.
 """
