@@ -18,7 +18,8 @@ Modules, and how calls run (one way, top to bottom)::
     identifiers.py  pool ID, region, issuer URL, domain: Cognito's identifiers, validated
     claims.py       the ``identities`` claim's quirks, used at login
 
-A new onboarding step is a planner in ``plan/`` (called from ``plan_onboarding`` in its place)
-and, if it calls a new API, a line in ``apply.py``; a new AWS error is a row of ``aws.AWS_ERRORS``. The admin action's page is the template
-``admin/tenant_sso/cognito_onboard.html``.
+A new onboarding step is a planner in ``plan/``, called from ``plan_onboarding`` in its place
+(``apply.py`` runs any step as the API call it names; it needs a line only when the step changes
+what ``observe.py`` caches). A new AWS error is a row of ``aws.AWS_ERRORS``. The admin action's
+page is the template ``admin/tenant_sso/cognito_onboard.html``.
 """
