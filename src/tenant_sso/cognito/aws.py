@@ -32,7 +32,7 @@ MAX_PAGES = 100  # 6,000 items: far above the quotas (300 IdPs, 1,000 app client
 
 
 class CognitoError(ProviderError):
-    """Cognito refused or failed a provisioning call; ``code`` says which way."""
+    """Cognito refused or failed an onboarding call; ``code`` says which way."""
 
     default_code = "cognito_error"
     default_message = "Amazon Cognito refused the request."
