@@ -123,7 +123,8 @@ def provisioner(cognito: Any, sleeps: list[float]) -> Any:
 
 
 def build_provisioner(client: Any, sleeps: list[float], **kwargs: Any) -> Any:
-    from tenant_sso.cognito.provisioning import CognitoAPI, Provisioner
+    from tenant_sso.cognito.aws import CognitoAPI
+    from tenant_sso.cognito.onboarding import Provisioner
     from tenant_sso.cognito.throttle import RateLimiter, RetryPolicy
 
     api = CognitoAPI(

@@ -68,3 +68,13 @@ def test_an_aws_message_echoing_the_upstream_secret_is_redacted(
         call_command("sso_cognito", *onboard_args(pool), provisioner=provisioner, stdout=StringIO())
     assert "okta-secret-1" not in str(caught.value)
     assert "{client_secret=(secret)}" in str(caught.value)
+
+
+def test_every_code_of_the_aws_error_table_is_documented() -> None:
+    from pathlib import Path
+
+    from tenant_sso.cognito import aws
+
+    entries = [*aws.AWS_ERRORS.values(), *aws.CLIENT_ERRORS.values(), aws.OTHER_AWS_ERROR, aws.OTHER_ERROR]
+    documented = (Path(__file__).resolve().parents[2] / "docs/cognito-onboarding.md").read_text()
+    assert [code for code, _message in entries if f"`{code}`" not in documented] == []

@@ -138,7 +138,7 @@ def test_identifier_quotas_are_checked_before_any_call(domains: list[str], code:
 
 
 def test_without_boto3_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tenant_sso.cognito.provisioning import default_client_factory
+    from tenant_sso.cognito.aws import default_client_factory
 
     monkeypatch.setitem(sys.modules, "boto3", None)  # what an install without the extra looks like
     with pytest.raises(ConfigurationError) as caught:

@@ -106,7 +106,7 @@ def test_status_without_boto3_says_so_once_and_fails(monkeypatch: pytest.MonkeyP
 
 @pytest.mark.django_db
 def test_status_without_boto3_through_a_given_provisioner_also_fails_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tenant_sso.cognito.provisioning import Provisioner
+    from tenant_sso.cognito.onboarding import Provisioner
 
     org = Organization.objects.create(name="acme", slug="acme")
     connection = Connection(organization=org, kind="cognito", client_id="c",

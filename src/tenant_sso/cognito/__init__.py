@@ -1,4 +1,25 @@
-"""Amazon Cognito specifics: its claim quirks (``claims``) and boto3 onboarding (``provisioning``).
+"""Amazon Cognito specifics: its identifiers and claim quirks, and onboarding tenants with boto3.
 
-Only :mod:`tenant_sso.cognito.provisioning` imports boto3, lazily, from the ``[cognito]`` extra.
+Modules, and how calls run (one way, top to bottom)::
+
+    management/commands/sso_cognito.py, admin_actions.py    the command and the admin action
+        -> onboarding.py    the use cases: Provisioner.onboard / offboard / status (Outcome, StatusRow)
+            -> observe.py   read the current state from Cognito and from our database (no writes)
+            -> plan/        desired vs current -> steps, pure (no boto3, no Django):
+                            model.py (data), names.py (names from a slug), one planner per resource:
+                            attributes.py, identity_provider.py, app_client.py, branding.py,
+                            connection.py; __init__.py composes them (plan_onboarding, plan_offboarding)
+            -> apply.py     execute a plan's steps; the connection row via connections.upsert_connection
+                -> aws.py   the AWS API seam: boto3 clients, throttled calls, paging, AWS errors
+                            translated by a table (the only module importing boto3/botocore)
+                    -> throttle.py  client-side rate limit, retries with backoff and jitter
+
+    config.py       TENANT_SSO_COGNITO_POOLS and the app client's URLs, read from settings
+    identifiers.py  pool ID, region, issuer URL, domain: Cognito's identifiers, validated
+    claims.py       the ``identities`` claim's quirks, used at login
+
+A new onboarding step is a planner in ``plan/``, called from ``plan_onboarding`` in its place
+(``apply.py`` runs any step as the API call it names; it needs a line only when the step changes
+what ``observe.py`` caches). A new AWS error is a row of ``aws.AWS_ERRORS``. The admin action's
+page is the template ``admin/tenant_sso/cognito_onboard.html``.
 """

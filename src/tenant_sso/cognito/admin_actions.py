@@ -8,14 +8,15 @@ Register it on the Organization admin::
         actions = [onboard_to_cognito]
 
 The first click shows, per selected organization, the calls onboarding would make and their
-differences (the ``--dry-run`` plan); "Apply" runs them. An organization already in Cognito is
+differences (the ``--dry-run`` plan; template ``admin/tenant_sso/cognito_onboard.html``); "Apply"
+runs them. An organization already in Cognito is
 re-synchronised from the database (email domains, claims, app client settings) keeping its upstream
 IdP as it is; one not yet onboarded needs the customer's IdP (issuer, client ID, client secret),
 which the page asks for when exactly one organization is selected. The client secret typed there
 goes to Cognito only; it is never shown back or stored by this app.
 
 A ModelAdmin may define a method ``cognito_provisioner(self)`` returning a
-:class:`~tenant_sso.cognito.provisioning.Provisioner`, to choose the boto3 client (a role, an
+:class:`~tenant_sso.cognito.onboarding.Provisioner`, to choose the boto3 client (a role, an
 endpoint); tests point it at a local Cognito stand-in.
 """
 
@@ -28,7 +29,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template import engines
+from django.shortcuts import render
 
 from .. import validation
 from ..exceptions import SSOError
@@ -95,34 +96,15 @@ class UpstreamForm(forms.Form):
         return Upstream(data["issuer"], data["upstream_client_id"], data["upstream_client_secret"], scopes)
 
 
-_PAGE = """{% extends "admin/base_site.html" %}
-{% block content %}
-<p>Onboarding to Amazon Cognito. Review the calls below, then apply.</p>
-{% for row in rows %}
-  <h2>{{ row.org }}</h2>
-  {% if row.info %}<p>{{ row.info }}</p>{% endif %}
-  {% if row.problem %}<p class="errornote">{{ row.problem }}</p>{% endif %}
-  {% if row.plan %}<pre>{{ row.plan }}</pre>{% endif %}
-{% endfor %}
-<form method="post">{% csrf_token %}
-  {% if form %}<fieldset class="module aligned"><h2>Customer identity provider</h2>
-    <p class="help">Needed for an organization not in Cognito yet. For one already there, leave the
-    issuer, client ID and secret empty to keep them, or fill all three to replace them.</p>
-    {{ form.as_p }}</fieldset>{% endif %}
-  {% for obj in queryset %}<input type="hidden" name="{{ checkbox }}" value="{{ obj.pk }}">{% endfor %}
-  <input type="hidden" name="action" value="onboard_to_cognito">
-  <input type="submit" name="preview" value="Preview">
-  <input type="submit" name="apply" value="Apply" class="default">
-</form>
-{% endblock %}
-"""
+#: The page of the first click (preview) and of a form with errors.
+TEMPLATE = "admin/tenant_sso/cognito_onboard.html"
 
 
 def _provisioner(modeladmin: Any) -> Any:
     factory = getattr(modeladmin, "cognito_provisioner", None)
     if callable(factory):
         return factory()
-    from .provisioning import Provisioner
+    from .onboarding import Provisioner
 
     return Provisioner()
 
@@ -192,4 +174,4 @@ def onboard_to_cognito(modeladmin: Any, request: HttpRequest, queryset: QuerySet
     }
     if form is not None and form.is_bound and not form.is_valid():
         context["form"] = form
-    return HttpResponse(engines["django"].from_string(_PAGE).render(context, request))
+    return render(request, TEMPLATE, context)

@@ -8,7 +8,7 @@ of AWS's *Exponential Backoff And Jitter* article: ``uniform(0, min(cap, base * 
 so several workers that were throttled together do not retry together.
 
 botocore has retries of its own, but they are invisible to tests and compound with ours; the
-clients built by :mod:`.provisioning` switch them off (``total_max_attempts=1``) and this module is
+clients built by :mod:`.aws` switch them off (``total_max_attempts=1``) and this module is
 the one place where throttling is handled. No boto3 import here: an error is recognised as
 throttling by its ``response["Error"]["Code"]``, the shape of botocore's ``ClientError``.
 """

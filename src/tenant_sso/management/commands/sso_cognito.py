@@ -119,7 +119,8 @@ class Command(BaseCommand):
         self.provisioner: Any = options.get("provisioner")
         try:
             if self.provisioner is None:
-                from ...cognito.provisioning import Provisioner, require_boto3
+                from ...cognito.aws import require_boto3
+                from ...cognito.onboarding import Provisioner
 
                 require_boto3()  # once, before any tenant: not one "drift" per tenant
                 self.provisioner = Provisioner()
