@@ -29,14 +29,24 @@ failure against an unreachable host are reported as not run instead of waiting a
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import providers
 from .conf import app_settings
-from .exceptions import ConfigurationError, ProviderError, SSOError
+from .exceptions import (
+    BadStatus,
+    ConfigurationError,
+    InvalidDocument,
+    ProviderError,
+    ProviderRefused,
+    ProviderTimeout,
+    ProviderUnreachable,
+    ResponseTooLarge,
+    SSOError,
+    TransportError,
+)
 from .models import Connection
 from .oidc import pkce
 from .oidc.client import (
@@ -67,8 +77,6 @@ REDIRECT = "Authorization request (redirect URI)"
 SIGNOUT = "Sign-out URL"
 #: OAuth errors looked for in an error page, most specific first.
 KNOWN_ERRORS = ("redirect_mismatch", "invalid_client", "unauthorized_client", "invalid_request", "invalid_scope")
-#: ``ProviderError`` codes that mean the host itself could not be reached.
-_UNREACHABLE = ("_unreachable", "_timeout")
 
 
 @dataclass(frozen=True)
@@ -107,15 +115,15 @@ def _skipped(name: str, detail: str) -> CheckResult:
 def explain(error: SSOError) -> str:
     """A sentence for an error of the HTTP seam, followed by its stable code and detail."""
     code = error.code
-    if code.endswith("_timeout"):
+    if isinstance(error, ProviderTimeout):
         text = f"No answer within {app_settings.HTTP_TIMEOUT:g} s"
-    elif code.endswith("_unreachable"):
+    elif isinstance(error, ProviderUnreachable):
         text = "Could not connect (wrong host name, port or region, or a firewall)"
-    elif code.endswith("_too_large"):
+    elif isinstance(error, ResponseTooLarge):
         text = "The answer is too large to be a discovery document or key set"
-    elif code.endswith("_invalid"):
+    elif isinstance(error, InvalidDocument):
         text = "The answer is not the expected JSON document"
-    elif code.endswith("_failed"):
+    elif isinstance(error, BadStatus):
         text = "The provider answered with an HTTP error"
     elif code == "internal_address":
         text = "Refused: the provider's host is, or resolves to, a loopback or internal network address"
@@ -131,7 +139,7 @@ def explain(error: SSOError) -> str:
 
 
 def _unreachable(error: SSOError) -> bool:
-    return error.code.endswith(_UNREACHABLE)
+    return isinstance(error, TransportError)
 
 
 # -- the individual checks ---------------------------------------------------------------------
@@ -247,16 +255,15 @@ def _check_cognito_pool(
     try:
         status, document = http.request_json("GET", url, what="discovery")
     except SSOError as error:
-        # A missing pool may answer a non-JSON error page: the seam reports it as *_invalid
-        # with the HTTP status in its detail.
-        answered = re.search(r"HTTP (\d{3})", error.detail)
-        if answered is None or answered[1] == "200":
+        # A missing pool may answer a non-JSON error page: the seam says which status came with it.
+        answered = error.provider_status if isinstance(error, InvalidDocument) else None
+        if answered is None or answered == 200:
             return (
                 _failed(name, f"{explain(error)}. Check the region and pool ID in the issuer."),
                 metadata,
                 not _unreachable(error),
             )
-        status, document = int(answered[1]), {}
+        status, document = answered, {}
     if status != 200:
         return (
             _failed(name, f"{url} answered HTTP {status}: there is no user pool at this issuer. "
@@ -327,10 +334,8 @@ def check_token_endpoint(
             redirect_uri=redirect_uri,
             code_verifier=pkce.make_verifier(),
         )
-    except ProviderError as error:
-        if error.code != "token_exchange_failed":
-            return _failed(name, f"{metadata.token_endpoint}: {explain(error)}."), not _unreachable(error)
-        answer = str(error.context.get("provider_error", ""))
+    except ProviderRefused as error:
+        answer = error.provider_error
         if answer == "invalid_grant":
             return _passed(
                 name,
@@ -351,6 +356,8 @@ def check_token_endpoint(
                 "(unauthorized_client): enable 'Authorization code grant' on the app client.",
             ), True
         return _failed(name, f"Unexpected answer from {metadata.token_endpoint}: {error.detail}."), True
+    except ProviderError as error:
+        return _failed(name, f"{metadata.token_endpoint}: {explain(error)}."), not _unreachable(error)
     except SSOError as error:
         return _failed(name, f"{explain(error)}."), True
     return _failed(name, "The token endpoint accepted a made-up code: do not trust this provider."), True
@@ -413,12 +420,12 @@ def unreachable(url: str, http: ProviderHTTP | None = None) -> str:
         # address, refused before connecting) and the bounded time apply here too.
         http.probe(endpoint, what="authorize", max_bytes=ERROR_PAGE_BYTES)
     except ProviderError as error:
-        if error.code == "authorize_timeout":
-            return f"{parts.netloc} did not answer within {app_settings.HTTP_TIMEOUT:g} s (authorize_timeout)"
-        if error.code == "authorize_unreachable":
+        if isinstance(error, ProviderTimeout):
+            return f"{parts.netloc} did not answer within {app_settings.HTTP_TIMEOUT:g} s ({error.code})"
+        if isinstance(error, ProviderUnreachable):
             return (
                 f"Could not connect to {parts.netloc}: wrong domain, region or port, or a firewall "
-                f"(authorize_unreachable: {error.detail.rsplit(': ', 1)[-1]})"
+                f"({error.code}: {error.reason})"
             )
         return f"{parts.netloc} may not be called: {explain(error)} ({error.code})"
     return ""

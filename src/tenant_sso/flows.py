@@ -32,7 +32,7 @@ from .adapter import get_adapter
 from .claims import check_claims_schema
 from .cognito.claims import check_identity_provider
 from .conf import app_settings
-from .exceptions import ConfigurationError, ProviderError, RequestError, TokenError
+from .exceptions import ConfigurationError, ProviderError, ProviderRefused, RequestError, TokenError
 from .models import Connection, Organization, normalize_domain
 from .oidc import pkce
 from .oidc.client import (
@@ -356,7 +356,7 @@ def complete_login(
         code, message, status = USER_ERRORS.get(
             error, ("idp_error", f"Your identity provider refused the sign-in ({error or 'error'}).", 502)
         )
-        raise ProviderError(
+        raise ProviderRefused(
             code,
             message,
             status=status,

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from ..exceptions import ConfigurationError, ProviderError
+from ..exceptions import ConfigurationError, InvalidDocument, ProviderError
 from .http import ProviderHTTP
 from .netguard import NetworkPolicy
 
@@ -153,7 +153,7 @@ def parse_discovery(
     for name in REQUIRED_ENDPOINTS:
         url = document.get(name)
         if not isinstance(url, str) or not url:
-            raise ProviderError("discovery_invalid", detail=f"discovery {name} missing")
+            raise InvalidDocument("discovery", "discovery document", detail=f"discovery {name} missing")
         policy.check_url(url)
         endpoints[name] = url
     for name in OPTIONAL_ENDPOINTS:
