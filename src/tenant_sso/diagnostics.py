@@ -3,7 +3,7 @@
 Support staff press one button in the admin and get a list of :class:`CheckResult` rows, each
 passed, failed (with a reason a person can act on) or not run (an earlier check it depends on
 failed). The checks use the same protocol code as a real login (:mod:`tenant_sso.oidc`,
-:mod:`tenant_sso.providers`), so a passing check means the login path works that far:
+:mod:`tenant_sso.wiring`), so a passing check means the login path works that far:
 
 1. client secret: stored, and decryptable with the configured keys;
 2. metadata: OIDC Discovery 1.0 section 4 for plain OIDC (the ``issuer`` must equal the
@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import providers
+from . import wiring
 from .conf import app_settings
 from .exceptions import (
     BadStatus,
@@ -324,7 +324,7 @@ def check_token_endpoint(
 ) -> tuple[CheckResult, bool]:
     """(result, whether the token endpoint's host answered at all)."""
     name = TOKEN
-    credentials = providers.credentials_for(connection, metadata)
+    credentials = wiring.credentials_for(connection, metadata)
     try:
         exchange_code(
             http,
@@ -412,7 +412,7 @@ def unreachable(url: str, http: ProviderHTTP | None = None) -> str:
 
     Only the endpoint is asked (no query: no attempt is started at the provider), without
     following redirects, within ``TENANT_SSO_HTTP_TIMEOUT``."""
-    http = http or providers.http()
+    http = http or wiring.http()
     parts = urlsplit(url)
     endpoint = f"{parts.scheme}://{parts.netloc}{parts.path}"
     try:
@@ -528,8 +528,8 @@ def check_connection(
     cache: Cache | None = None,
 ) -> list[CheckResult]:
     """Run every check against the provider, in login order; never raises for a provider's fault."""
-    http = http or providers.http()
-    cache = cache or providers.cache()
+    http = http or wiring.http()
+    cache = cache or wiring.cache()
     secret = check_secret(connection)
     pool, metadata, issuer_answered = check_metadata(connection, http, cache)
     results = [secret, pool]

@@ -27,7 +27,7 @@ from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
 
-from . import providers, sessions
+from . import sessions, wiring
 from .adapter import get_adapter
 from .claims import check_claims_schema
 from .cognito.claims import check_identity_provider
@@ -166,7 +166,7 @@ def begin_login(
 
     ``prompt="login"`` asks the provider to authenticate again even over an existing session
     (the admin's Try login, so an operator can try another user)."""
-    metadata = providers.metadata_for(connection)
+    metadata = wiring.metadata_for(connection)
     state, nonce, verifier = pkce.random_token(), pkce.random_token(), pkce.make_verifier()
     callback = redirect_uri_for(connection, request)
     attempts: dict[str, dict[str, Any]] = dict(request.session.get(ATTEMPTS_KEY, {}))
@@ -199,7 +199,7 @@ def begin_login(
         nonce=nonce,
         code_challenge=pkce.s256_challenge(verifier),
         # Cognito: openid releases every readable attribute; the IdP's scopes are set in the pool.
-        # A connection's extra scopes are always sent (docs/providers.md, "Extra scopes").
+        # A connection's extra scopes are always sent (docs/wiring.md, "Extra scopes").
         scope=(
             " ".join(dict.fromkeys(["openid", *connection.extra_scopes]))
             if connection.is_cognito
@@ -343,7 +343,7 @@ def complete_login(
             "This sign-in answer arrived at another organization's address. Please start again.",
             detail=f"callback path org {org!r:.80}, connection expects {callback_org(connection)!r}",
         )
-    metadata = providers.metadata_for(connection)
+    metadata = wiring.metadata_for(connection)
     # RFC 9207: an iss response parameter must name this connection's issuer (mix-up defence).
     iss = params.get("iss")
     if iss is not None and iss != connection.issuer:
@@ -367,14 +367,14 @@ def complete_login(
     if not code:
         raise RequestError("code_missing", "The sign-in answer is incomplete. Please start again.")
     tokens = exchange_code(
-        providers.http(),
+        wiring.http(),
         metadata,
-        providers.credentials_for(connection, metadata),
+        wiring.credentials_for(connection, metadata),
         code=code,
         redirect_uri=attempt["redirect_uri"],
         code_verifier=attempt["verifier"],
     )
-    resolver = providers.key_resolver()
+    resolver = wiring.key_resolver()
     expect = Expectations(
         issuer=connection.issuer,
         client_id=connection.client_id,
@@ -393,7 +393,7 @@ def complete_login(
     if connection.is_cognito:
         check_identity_provider(claims, connection.identity_provider)
     if connection.use_userinfo and isinstance(tokens.get("access_token"), str):
-        userinfo = fetch_userinfo(providers.http(), metadata, tokens["access_token"])
+        userinfo = fetch_userinfo(wiring.http(), metadata, tokens["access_token"])
         check_claims_schema(userinfo, source="userinfo")
         if userinfo.get("sub") != claims["sub"]:  # OIDC Core 5.3.2
             raise TokenError("userinfo_sub_mismatch", detail="userinfo sub differs from the ID token")
@@ -499,7 +499,7 @@ def logout_url(request: HttpRequest, connection: Connection, *, id_token: str | 
     """Cognito's ``/logout`` for Cognito connections; RP-Initiated Logout for OIDC ones."""
     target = provider_logout_target(request, connection)
     try:
-        metadata = providers.metadata_for(connection)
+        metadata = wiring.metadata_for(connection)
     except (ProviderError, ConfigurationError):
         return _after_logout_url(request, connection)  # the IdP cannot be reached to end its own
     if connection.is_cognito:

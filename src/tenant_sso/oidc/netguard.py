@@ -15,7 +15,7 @@ hold every such call (docs/security.md, "Requests to identity providers"):
    is never connected to. No connection is attempted to an internal address, so whether a
    service listens there cannot be learned from the answer.
 
-No Django imports: the policy is built from settings by :mod:`tenant_sso.providers`.
+No Django imports: the policy is built from settings by :mod:`tenant_sso.wiring`.
 """
 
 from __future__ import annotations
