@@ -158,12 +158,6 @@ def fetch_userinfo(http: ProviderHTTP, metadata: ProviderMetadata, access_token:
     )
 
 
-def cognito_logout_url(metadata: ProviderMetadata, *, client_id: str, logout_uri: str) -> str:
-    """Cognito's non-standard logout: ``/logout?client_id&logout_uri`` (GET only)."""
-    query = urlencode({"client_id": client_id, "logout_uri": logout_uri}, quote_via=quote)
-    return f"{metadata.end_session_endpoint}?{query}"
-
-
 def rp_initiated_logout_url(
     metadata: ProviderMetadata,
     *,
