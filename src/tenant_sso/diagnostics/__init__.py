@@ -24,6 +24,11 @@ failed). The checks use the same protocol code as a real login (:mod:`tenant_sso
 Nothing here logs in, stores tokens or writes the database; secrets never appear in a result.
 Every network call is bounded by ``TENANT_SSO_HTTP_TIMEOUT``; checks that would only repeat a
 failure against an unreachable host are reported as not run instead of waiting again.
+
+Steps 2 and 6 differ by kind: the connection's kind provides them (:mod:`tenant_sso.kinds`,
+``check_metadata`` and ``check_signout``). This package holds the vocabulary
+(:mod:`.results`: :class:`CheckResult`, :func:`explain`), the checks every kind runs
+(:mod:`.checks`) and the Cognito kind's own (:mod:`.cognito`).
 """
 
 from __future__ import annotations

@@ -34,7 +34,6 @@ from ..provisioning import provision
 from .login import BACKEND, SESSION_KEY, LoginMode
 from .urls import callback_org
 
-# -- complete --------------------------------------------------------------------------------
 #: Authorization errors a person causes or can fix (OIDC Core 3.1.2.6, RFC 6749 4.1.2.1): each
 #: has its own reason code, a page saying what to do, and a 4xx status (the provider is not down).
 #: ``access_denied`` is what providers send when the user cancels (or declines consent) at their
@@ -99,7 +98,7 @@ class CallbackRefused(Exception):
 
     def __init__(
         self, error: SSOError, connection: Connection | None = None, claims: dict[str, Any] | None = None
-    ):
+    ) -> None:
         super().__init__(str(error))
         self.error = error
         self.connection = connection
