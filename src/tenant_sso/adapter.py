@@ -14,6 +14,7 @@ from django.utils.module_loading import import_string
 
 from . import claims as group_claims
 from .conf import app_settings
+from .kinds import kind_of
 from .models import Connection, FederatedIdentity, normalize_domain
 
 
@@ -26,11 +27,11 @@ class SSOAdapter:
     def groups_from_claims(self, connection: Connection, claims: dict[str, Any]) -> list[str]:
         """The user's IdP groups: the groups claim, plus the roles claim when configured."""
         # Cognito's string shapes (bracketed lists, URL-encoded values) are Cognito's only: a plain
-        # OIDC provider's claim is read as sent (a list, or one string = one group).
-        cognito = connection.is_cognito
-        groups = group_claims.parse_groups(claims.get(connection.effective_groups_claim), cognito=cognito)
+        # OIDC provider's claim is read as sent (a list, or one string = one group). The kind knows.
+        kind = kind_of(connection)
+        groups = kind.parse_groups(claims.get(connection.effective_groups_claim))
         if connection.roles_claim:
-            for role in group_claims.parse_groups(claims.get(connection.roles_claim), cognito=cognito):
+            for role in kind.parse_groups(claims.get(connection.roles_claim)):
                 if role not in groups:
                     groups.append(role)
         return groups

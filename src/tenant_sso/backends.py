@@ -10,7 +10,7 @@ from django.contrib.auth.backends import ModelBackend
 class SSOBackend(ModelBackend):
     """Loads SSO users into requests; never authenticates a username and password.
 
-    Logging in happens only in :func:`tenant_sso.flows.complete_login`, after every check.
+    Logging in happens only in :func:`tenant_sso.flows.sign_in`, after every check.
     Inactive users are refused by ``ModelBackend.get_user`` as usual.
     """
 

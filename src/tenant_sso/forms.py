@@ -19,14 +19,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from django import forms
 from django.contrib.auth.models import Group
 
 from . import validation
 from .claims import GUID, MAX_GROUP_LENGTH, normalize_group
-from .cognito import identifiers
+from .kinds import KINDS
 from .models import Connection, Organization, OrganizationDomain, owner_label, scopes_error
 from .oidc.signatures import SUPPORTED as SUPPORTED_ALGORITHMS
 
@@ -334,7 +333,6 @@ class ConnectionForm(forms.ModelForm):  # type: ignore[type-arg]
         warnings: list[str] = []
         allowed = data.get("allowed_groups") or []
         mapping = data.get("group_mapping") or {}
-        is_cognito = data.get("kind", self.instance.kind) == Connection.Kind.COGNITO
         if not allowed and data.get("enabled", True):
             warnings.append("No allowed groups: nobody can sign in through this connection.")
         allowed_set = {normalize_group(g) for g in allowed}
@@ -344,30 +342,9 @@ class ConnectionForm(forms.ModelForm):  # type: ignore[type-arg]
                 f"The group mapping names {', '.join(stray)}, which is not in the allowed groups: members "
                 "of only that group cannot sign in, so the mapping has no effect for them."
             )
-        claim = data.get("groups_claim") or ""
-        if is_cognito and claim == "cognito:groups":
-            warnings.append(
-                "cognito:groups holds the pool's own groups, not the customer's: the IdP's groups reach "
-                "the token through a custom attribute such as custom:groups."
-            )
-        elif is_cognito and claim and not claim.startswith("custom:"):
-            warnings.append(
-                f"Cognito puts mapped IdP attributes in custom:* claims; {claim!r} will usually be missing."
-            )
-        if is_cognito and any("," in g for g in allowed):
-            warnings.append(
-                "A group name contains a comma: Cognito's bracketed custom:groups format splits on "
-                "commas, so it cannot match."
-            )
-        domain = data.get("cognito_domain") or ""
-        issuer = identifiers.parse_issuer(data.get("issuer") or "")
-        host = urlsplit(domain if "://" in domain else f"https://{domain}").hostname or ""
-        domain_region = identifiers.domain_region(host)
-        if is_cognito and issuer and domain_region and domain_region != issuer.host_region:
-            warnings.append(
-                f"The domain is in {domain_region} but the pool in {issuer.host_region}: a pool's "
-                "domain is in the pool's region."
-            )
+        kind = KINDS.get(str(data.get("kind", self.instance.kind)))
+        if kind is not None:
+            warnings.extend(kind.form_warnings(data))
         return warnings
 
     def save(self, commit: bool = True) -> Connection:

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from . import crypto
+from .kinds import KINDS, kind_of
 from .oidc.metadata import is_secure_url
 from .validation import canonical_domain
 
@@ -248,12 +249,8 @@ class Connection(models.Model):
 
     # -- derived settings ----------------------------------------------------------------
     @property
-    def is_cognito(self) -> bool:
-        return self.kind == self.Kind.COGNITO
-
-    @property
     def effective_groups_claim(self) -> str:
-        return self.groups_claim or ("custom:groups" if self.is_cognito else "groups")
+        return self.groups_claim or kind_of(self).default_groups_claim
 
     @property
     def effective_algorithms(self) -> list[str]:
@@ -266,10 +263,10 @@ class Connection(models.Model):
         errors: dict[str, str] = {}
         if self.issuer and not _provider_url_ok(self.issuer):
             errors["issuer"] = "The issuer must be an https URL on a public address."
-        if self.is_cognito and not self.cognito_domain:
-            errors["cognito_domain"] = "A Cognito connection needs the user pool domain."
+        if self.kind in KINDS:
+            errors.update(kind_of(self).clean(self))
         if self.cognito_domain:
-            from .oidc.metadata import domain_base_url
+            from .cognito.endpoints import domain_base_url
 
             if not _provider_url_ok(domain_base_url(self.cognito_domain)):
                 errors["cognito_domain"] = "The domain must be https on a public address."

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import audit, flows, signals, throttling
 from .conf import app_settings
-from .exceptions import AccessDenied, RequestError, SSOError
+from .exceptions import RequestError, SSOError
 from .models import Connection, LoginEvent, Organization
 from .session import get_sso
 from .urlsafety import safe_next
@@ -223,52 +223,64 @@ def login_start(request: HttpRequest) -> HttpResponse:
 def callback(request: HttpRequest, org: str | None = None) -> HttpResponse:
     """The redirect URI: shared (``callback/``, Cognito) or an organization's own
     (``callback/<org>/``, OIDC); the ``state`` says which connection it belongs to."""
-    result = flows.Callback()
     try:
         _rate_limit(request)
         params = _query(request)
         attempt = flows.pending_attempt(request, params.get("state", ""))
         if attempt is not None:
             _rate_limit(request, attempt.get("connection"))
-        flows.complete_login(request, params, result, org=org)
-    except AccessDenied as error:
-        if result.mode != "test":
-            return error_response(request, error, connection=result.connection, claims=result.claims)
-        return _test_result(request, result, error)
+        login = flows.verify_callback(request, params, org=org)
+    except flows.CallbackRefused as refused:
+        return error_response(request, refused.error, connection=refused.connection, claims=refused.claims)
     except SSOError as error:
-        return error_response(request, error, connection=result.connection, claims=result.claims)
-    if result.mode == "test":
-        return _test_result(request, result, None)
+        return error_response(request, error)
+    return FINISH[login.mode](request, login)
+
+
+def _sign_in(request: HttpRequest, login: flows.VerifiedLogin) -> HttpResponse:
+    """A real login: provision, start the session, audit, signal, then go to ``next``."""
+    try:
+        signed_in = flows.sign_in(request, login)
+    except SSOError as error:
+        return error_response(request, error, connection=login.connection, claims=login.claims)
     audit.record(
         request,
         LoginEvent.Outcome.SUCCESS,
-        connection=result.connection,
-        claims=result.claims,
-        user=result.user,
-        detail={"groups": result.groups, "created": result.created},
+        connection=login.connection,
+        claims=login.claims,
+        user=signed_in.user,
+        detail={"groups": login.groups, "created": signed_in.created},
     )
     signals.login_succeeded.send(
         sender=Connection,
         request=request,
-        user=result.user,
-        connection=result.connection,
-        claims=result.claims,
-        created=result.created,
+        user=signed_in.user,
+        connection=login.connection,
+        claims=login.claims,
+        created=signed_in.created,
     )
-    return HttpResponseRedirect(result.next_url)
+    return HttpResponseRedirect(login.next_url)
 
 
-def _test_result(request: HttpRequest, result: flows.Callback, denial: AccessDenied | None) -> HttpResponse:
+def _test_result(request: HttpRequest, login: flows.VerifiedLogin) -> HttpResponse:
     """Admin "try login": show the claims, the groups parsed and the policy's decision; no session."""
+    denial = login.denial
     audit.record(
         request,
         LoginEvent.Outcome.TEST,
         reason=denial.code if denial else "",
-        connection=result.connection,
-        claims=result.claims,
-        detail={"groups": result.groups, "matched": result.matched},
+        connection=login.connection,
+        claims=login.claims,
+        detail={"groups": login.groups, "matched": login.matched},
     )
-    return render(request, "tenant_sso/test_result.html", {"result": result, "denial": denial})
+    return render(request, "tenant_sso/test_result.html", {"result": login, "denial": denial})
+
+
+#: What a verified callback does, by the mode its login was started in (the one dispatch).
+FINISH: dict[flows.LoginMode, Callable[[HttpRequest, flows.VerifiedLogin], HttpResponse]] = {
+    flows.LoginMode.LOGIN: _sign_in,
+    flows.LoginMode.TEST: _test_result,
+}
 
 
 @require_POST

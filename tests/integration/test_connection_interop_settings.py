@@ -13,7 +13,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from tenant_sso import providers
+from tenant_sso import wiring
 from tenant_sso.adapter import SSOAdapter
 from tenant_sso.connections import ConnectionSpec, upsert_connection
 from tenant_sso.exceptions import ProviderError
@@ -106,7 +106,7 @@ def serve_discovery(monkeypatch: Any, published: str) -> list[str]:
         })
 
     http = ProviderHTTP(make_client(5.0, transport=httpx.MockTransport(handle)))
-    monkeypatch.setattr(providers, "http", lambda: http)
+    monkeypatch.setattr(wiring, "http", lambda: http)
     return fetched
 
 
@@ -120,7 +120,7 @@ def stripped_row() -> Connection:
 def test_a_stripped_issuer_is_stored_as_discovery_publishes_it(monkeypatch: Any) -> None:
     fetched = serve_discovery(monkeypatch, AUTH0)
     connection = stripped_row()
-    metadata = providers.metadata_for(connection)
+    metadata = wiring.metadata_for(connection)
     assert fetched == [AUTH0 + ".well-known/openid-configuration"]
     assert metadata.issuer == connection.issuer == AUTH0
     assert Connection.objects.get(pk=connection.pk).issuer == AUTH0
@@ -130,7 +130,7 @@ def test_discovery_naming_another_issuer_changes_nothing(monkeypatch: Any) -> No
     serve_discovery(monkeypatch, AUTH0 + "tenant/")
     connection = stripped_row()
     with pytest.raises(ProviderError) as info:
-        providers.metadata_for(connection)
+        wiring.metadata_for(connection)
     assert info.value.code == "discovery_issuer_mismatch"
     assert Connection.objects.get(pk=connection.pk).issuer == AUTH0.rstrip("/")
 
@@ -174,6 +174,6 @@ def test_a_connection_that_already_admitted_users_is_not_changed(monkeypatch: An
     user = get_user_model().objects.create_user("initech.x")
     FederatedIdentity.objects.create(user=user, connection=connection, issuer=connection.issuer, subject="s1")
     with pytest.raises(ProviderError) as info:
-        providers.metadata_for(connection)
+        wiring.metadata_for(connection)
     assert info.value.code == "discovery_issuer_mismatch" and "identities exist" in info.value.detail
     assert Connection.objects.get(pk=connection.pk).issuer == AUTH0.rstrip("/")

@@ -211,7 +211,7 @@ def test_the_authorization_probe_of_test_connection_goes_through_the_seam(
     db: Any, dns: Any, listener: socket.socket
 ) -> None:
     """The redirect-URI probe used to call the HTTP client directly: now the same policy holds."""
-    from tenant_sso import diagnostics, providers
+    from tenant_sso import diagnostics, wiring
     from tenant_sso.oidc.metadata import ProviderMetadata
 
     dns("login.internal.example", ["10.9.8.7"])
@@ -222,7 +222,7 @@ def test_the_authorization_probe_of_test_connection_goes_through_the_seam(
                                 jwks_uri="https://idp.probe.example/jwks")
     with PRODUCTION:
         result = diagnostics.check_redirect_uri(
-            connection, metadata, providers.http(), "https://app.example.com/api/oidc/cognito/callback/probe/"
+            connection, metadata, wiring.http(), "https://app.example.com/api/oidc/cognito/callback/probe/"
         )
     assert not result.ok and "internal_address" in result.detail
     assert connections_to(listener) == 0

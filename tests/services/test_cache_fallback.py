@@ -42,7 +42,7 @@ def test_login_works_while_the_cache_server_is_unreachable(
 def test_the_tolerant_cache_passes_through_a_working_cache() -> None:
     from django.core.cache import caches
 
-    from tenant_sso.providers import TolerantCache
+    from tenant_sso.wiring import TolerantCache
 
     cache = TolerantCache(caches["default"])
     cache.set("k", "v", 30)

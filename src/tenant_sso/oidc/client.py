@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from ..exceptions import ProviderError, TokenError
+from ..exceptions import ProviderError, ProviderRefused, TokenError
 from .http import ProviderHTTP
 from .metadata import ProviderMetadata
 
@@ -132,7 +132,7 @@ def exchange_code(
     status, document = http.request_json("POST", metadata.token_endpoint, what="token", data=form, auth=auth)
     if status != 200 or "error" in document:
         error = str(document.get("error", ""))[:64] or f"http_{status}"
-        raise ProviderError(
+        raise ProviderRefused(
             "token_exchange_failed",
             detail=f"token endpoint HTTP {status}: error={error!r}",
             provider_error=error,
@@ -156,12 +156,6 @@ def fetch_userinfo(http: ProviderHTTP, metadata: ProviderMetadata, access_token:
         what="userinfo",
         headers={"Authorization": f"Bearer {access_token}"},
     )
-
-
-def cognito_logout_url(metadata: ProviderMetadata, *, client_id: str, logout_uri: str) -> str:
-    """Cognito's non-standard logout: ``/logout?client_id&logout_uri`` (GET only)."""
-    query = urlencode({"client_id": client_id, "logout_uri": logout_uri}, quote_via=quote)
-    return f"{metadata.end_session_endpoint}?{query}"
 
 
 def rp_initiated_logout_url(

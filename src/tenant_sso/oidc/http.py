@@ -2,7 +2,20 @@
 
 Tests and callers inject an ``httpx.Client`` (a real one, or one with ``httpx.MockTransport``);
 nothing patches import paths. Every call has bounded timeouts and a bounded response size, and
-every failure becomes a :class:`~tenant_sso.exceptions.ProviderError` with a stable code.
+every failure becomes a :class:`~tenant_sso.exceptions.ProviderError` subclass with a stable code
+and attributes (``what`` names the call, e.g. ``discovery``; ``endpoint`` the request)::
+
+    ProviderError
+    ├── EndpointError                  .what .endpoint
+    │   ├── TransportError
+    │   │   ├── ProviderTimeout        {what}_timeout       (no answer, or not complete, in time)
+    │   │   └── ProviderUnreachable    {what}_unreachable   .reason (httpx's error name)
+    │   ├── BadStatus                  {what}_failed        .provider_status (get_json: not 200)
+    │   ├── ResponseTooLarge           {what}_too_large     .limit (MAX_RESPONSE_BYTES)
+    │   └── InvalidDocument            {what}_invalid       .provider_status (not a JSON object)
+    └── URLRefused                     endpoint_invalid, insecure_endpoint, internal_address
+
+Callers test the type and read the attributes; the codes are for pages and the audit log.
 """
 
 from __future__ import annotations
@@ -16,7 +29,15 @@ from typing import Any
 
 import httpx
 
-from ..exceptions import ProviderError
+from ..exceptions import (
+    BadStatus,
+    InvalidDocument,
+    ProviderError,
+    ProviderTimeout,
+    ProviderUnreachable,
+    ResponseTooLarge,
+    URLRefused,
+)
 from .netguard import GuardedTransport, NetworkPolicy, describe, refused
 
 MAX_RESPONSE_BYTES = 512 * 1024
@@ -42,33 +63,34 @@ class ProviderHTTP:
         self.policy = policy or NetworkPolicy()
         self.total_timeout = total_timeout or 2 * (client.timeout.read or 5.0)
 
-    def _read(self, response: httpx.Response, what: str, deadline: float) -> bytes:
+    def _read(self, response: httpx.Response, what: str, endpoint: str, deadline: float) -> bytes:
         body = bytearray()
         for chunk in response.iter_bytes():
             body += chunk
             if len(body) > MAX_RESPONSE_BYTES:
-                raise ProviderError(
-                    f"{what}_too_large", detail=f"{what} answer over {MAX_RESPONSE_BYTES} bytes"
-                )
+                raise ResponseTooLarge(what, endpoint, limit=MAX_RESPONSE_BYTES)
             if time.monotonic() > deadline:
-                raise ProviderError(
-                    f"{what}_timeout", detail=f"{what} answer not complete within {self.total_timeout:g}s"
+                raise ProviderTimeout(
+                    what, endpoint, detail=f"{what} answer not complete within {self.total_timeout:g}s"
                 )
         return bytes(body)
 
     def request_json(self, method: str, url: str, *, what: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
         """Send a request and parse a JSON object answer; returns (status, document)."""
+        endpoint = f"{method} {describe(url)}"
         with self._stream(method, url, what=what, **kwargs) as (response, deadline):
-            body = self._read(response, what, deadline)
+            body = self._read(response, what, endpoint, deadline)
             status = response.status_code
         try:
             document = json.loads(body)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: [[[[...]]]]
-            raise ProviderError(
-                f"{what}_invalid", detail=f"{method} {describe(url)}: HTTP {status}, answer is not JSON"
+            raise InvalidDocument(
+                what, endpoint, provider_status=status, detail=f"{endpoint}: HTTP {status}, answer is not JSON"
             ) from exc
         if not isinstance(document, dict):
-            raise ProviderError(f"{what}_invalid", detail=f"{method} {describe(url)}: answer is not an object")
+            raise InvalidDocument(
+                what, endpoint, provider_status=status, detail=f"{endpoint}: answer is not an object"
+            )
         return status, document
 
     def probe(self, url: str, *, what: str, max_bytes: int) -> tuple[int, str, bytes]:
@@ -94,6 +116,7 @@ class ProviderHTTP:
         codec refuses at connection time, a header that is not ASCII...).
         """
         self.policy.check_url(url)
+        endpoint = f"{method} {describe(url)}"
         deadline = time.monotonic() + self.total_timeout
         try:
             with self.client.stream(method, url, **kwargs) as response:
@@ -101,25 +124,21 @@ class ProviderHTTP:
         except ProviderError:
             raise
         except httpx.TimeoutException as exc:
-            raise ProviderError(f"{what}_timeout", detail=f"{method} {describe(url)}: timed out") from exc
+            raise ProviderTimeout(what, endpoint, detail=f"{endpoint}: timed out") from exc
         except httpx.HTTPError as exc:
             if refused(exc):
-                raise ProviderError(
-                    "internal_address", detail=f"{method} {describe(url)}: host resolves to an internal address"
+                raise URLRefused(
+                    "internal_address", endpoint, detail=f"{endpoint}: host resolves to an internal address"
                 ) from exc
-            raise ProviderError(
-                f"{what}_unreachable", detail=f"{method} {describe(url)}: {type(exc).__name__}"
-            ) from exc
+            raise ProviderUnreachable(what, endpoint, reason=type(exc).__name__) from exc
         except (httpx.InvalidURL, httpx.StreamError, ValueError, UnicodeError, OSError) as exc:
             # UnicodeError / IDNAError are ValueErrors; raised by the IDNA codec at connect time.
-            raise ProviderError(
-                "endpoint_invalid", detail=f"{method} {describe(url)}: {type(exc).__name__}"
-            ) from exc
+            raise URLRefused("endpoint_invalid", endpoint, detail=f"{endpoint}: {type(exc).__name__}") from exc
 
     def get_json(self, url: str, *, what: str, **kwargs: Any) -> dict[str, Any]:
         status, document = self.request_json("GET", url, what=what, **kwargs)
         if status != 200:
-            raise ProviderError(f"{what}_failed", detail=f"GET {describe(url)}: HTTP {status}")
+            raise BadStatus(what, f"GET {describe(url)}", provider_status=status)
         return document
 
 

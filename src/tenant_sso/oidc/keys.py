@@ -15,9 +15,10 @@ from typing import Any
 from joserfc.errors import JoseError
 from joserfc.jwk import Key, KeySet
 
-from ..exceptions import ProviderError, TokenError, UnknownKeyError
+from ..exceptions import InvalidDocument, TokenError, UnknownKeyError
 from .http import ProviderHTTP
 from .metadata import Cache
+from .netguard import describe
 
 SIGNING_KEY_TYPES = frozenset({"RSA", "EC", "OKP"})
 
@@ -66,7 +67,7 @@ class JWKSResolver:
     def _fetch(self, jwks_uri: str) -> str:
         document = self.http.get_json(jwks_uri, what="jwks")
         if not isinstance(document.get("keys"), list):
-            raise ProviderError("jwks_invalid", detail="JWKS has no keys list")
+            raise InvalidDocument("jwks", f"GET {describe(jwks_uri)}", detail="JWKS has no keys list")
         text = json.dumps(document, sort_keys=True)
         self.cache.set(f"tenant_sso:jwks:{jwks_uri}", text, self.ttl)
         return text

@@ -1,9 +1,5 @@
-"""Provider metadata: from OpenID Connect Discovery 1.0, or built from Cognito's fixed layout.
-
-For Cognito, the endpoints live on the domain (``https://{domain}/oauth2/...``) while the issuer
-is the pool's ``cognito-idp`` URL; discovery is not relied on for logout or PKCE
-(docs/cognito.md, "Endpoints").
-"""
+"""Provider metadata: from OpenID Connect Discovery 1.0 (or built by a connection kind, such as
+Cognito's fixed layout in :mod:`tenant_sso.cognito.endpoints`), and the endpoint checks."""
 
 from __future__ import annotations
 
@@ -12,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from ..exceptions import ConfigurationError, ProviderError
+from ..exceptions import ConfigurationError, InvalidDocument, ProviderError
 from .http import ProviderHTTP
 from .netguard import NetworkPolicy
 
@@ -75,31 +71,6 @@ def is_secure_url(url: str) -> bool:
     return parts.scheme == "http" and (parts.hostname or "") in LOOPBACK_HOSTS
 
 
-def domain_base_url(domain: str) -> str:
-    """Cognito domain as a base URL: a bare host means https (``auth.example.com``)."""
-    domain = domain.strip().rstrip("/")
-    if "://" not in domain:
-        domain = f"https://{domain}"
-    return domain
-
-
-def cognito_metadata(issuer: str, domain: str) -> ProviderMetadata:
-    """Metadata of a Cognito app client: endpoints on the domain, keys under the pool issuer."""
-    base = domain_base_url(domain)
-    issuer = issuer.rstrip("/")
-    return ProviderMetadata(
-        issuer=issuer,
-        authorization_endpoint=f"{base}/oauth2/authorize",
-        token_endpoint=f"{base}/oauth2/token",
-        userinfo_endpoint=f"{base}/oauth2/userInfo",
-        revocation_endpoint=f"{base}/oauth2/revoke",
-        end_session_endpoint=f"{base}/logout",
-        jwks_uri=f"{issuer}/.well-known/jwks.json",
-        token_endpoint_auth_methods_supported=("client_secret_basic", "client_secret_post"),
-        code_challenge_methods_supported=("S256",),
-    )
-
-
 def _str_tuple(value: Any) -> tuple[str, ...]:
     if isinstance(value, list):
         return tuple(v for v in value if isinstance(v, str))
@@ -120,7 +91,7 @@ OPTIONAL_ENDPOINTS = ("userinfo_endpoint", "end_session_endpoint", "revocation_e
 
 
 def check_endpoints(metadata: ProviderMetadata, policy: NetworkPolicy) -> None:
-    """Hold every endpoint of ``metadata`` to ``policy`` (discovered or built from a Cognito domain)."""
+    """Hold every endpoint of ``metadata`` to ``policy`` (discovered, or built by a connection kind)."""
     for name in (*REQUIRED_ENDPOINTS, *OPTIONAL_ENDPOINTS):
         url = getattr(metadata, name)
         if url or name in REQUIRED_ENDPOINTS:
@@ -153,7 +124,7 @@ def parse_discovery(
     for name in REQUIRED_ENDPOINTS:
         url = document.get(name)
         if not isinstance(url, str) or not url:
-            raise ProviderError("discovery_invalid", detail=f"discovery {name} missing")
+            raise InvalidDocument("discovery", "discovery document", detail=f"discovery {name} missing")
         policy.check_url(url)
         endpoints[name] = url
     for name in OPTIONAL_ENDPOINTS:

@@ -15,7 +15,7 @@ hold every such call (docs/security.md, "Requests to identity providers"):
    is never connected to. No connection is attempted to an internal address, so whether a
    service listens there cannot be learned from the answer.
 
-No Django imports: the policy is built from settings by :mod:`tenant_sso.providers`.
+No Django imports: the policy is built from settings by :mod:`tenant_sso.wiring`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import httpcore
 import httpx
 import idna
 
-from ..exceptions import ProviderError
+from ..exceptions import ProviderError, URLRefused
 
 #: Longest URL accepted from a provider.
 MAX_URL_LENGTH = 2048
@@ -123,7 +123,7 @@ class NetworkPolicy:
         return not is_internal(ip)
 
     def check_url(self, url: object) -> None:
-        """Raise :class:`ProviderError` unless a request to ``url`` is allowed (before DNS).
+        """Raise :class:`~tenant_sso.exceptions.URLRefused` unless a request to ``url`` is allowed (before DNS).
 
         Codes: ``endpoint_invalid`` (not a URL with a valid host), ``insecure_endpoint`` (not
         https, or plaintext outside development), ``internal_address`` (a literal internal
@@ -136,7 +136,7 @@ class NetworkPolicy:
             or not url.isprintable()  # control characters, lone surrogates
             or any(c.isspace() or c == "\\" for c in url)
         ):
-            raise ProviderError("endpoint_invalid", detail=f"{describe(url)} is not a URL")
+            raise URLRefused("endpoint_invalid", describe(url), detail=f"{describe(url)} is not a URL")
         try:
             parts = urlsplit(url)
             parts.port  # noqa: B018 - raises ValueError for a bad port
@@ -148,22 +148,22 @@ class NetworkPolicy:
                 if not other.isascii():
                     other = idna.encode(other.rstrip("."), uts46=True).decode("ascii") + "." * other.endswith(".")
         except (ValueError, UnicodeError, httpx.InvalidURL) as exc:  # IDNAError is a UnicodeError
-            raise ProviderError("endpoint_invalid", detail=f"{describe(url)}: {type(exc).__name__}") from exc
+            raise URLRefused("endpoint_invalid", describe(url), detail=f"{describe(url)}: {type(exc).__name__}") from exc
         if not host or parts.username is not None or parts.password is not None or parsed.userinfo:
-            raise ProviderError("endpoint_invalid", detail=f"{describe(url)} has no host or has credentials")
+            raise URLRefused("endpoint_invalid", describe(url), detail=f"{describe(url)} has no host or has credentials")
         if other.lower() != host.lower() or parts.scheme.lower() != parsed.scheme:
             # Two URL parsers reading two different hosts is how checks get bypassed: refuse.
-            raise ProviderError("endpoint_invalid", detail=f"{describe(url)} is ambiguous")
+            raise URLRefused("endpoint_invalid", describe(url), detail=f"{describe(url)} is ambiguous")
         address = parse_address(host)
         loopback = _is_localhost_name(host) or (address is not None and is_loopback(address))
         if parsed.scheme == "http" and loopback and self.allow_loopback:
             return
         if parsed.scheme != "https":
-            raise ProviderError("insecure_endpoint", detail=f"{describe(url)} is not https")
+            raise URLRefused("insecure_endpoint", describe(url), detail=f"{describe(url)} is not https")
         if loopback and not self.allow_loopback:
-            raise ProviderError("internal_address", detail=f"{describe(url)} is a loopback host")
+            raise URLRefused("internal_address", describe(url), detail=f"{describe(url)} is a loopback host")
         if address is not None and not self.address_allowed(address):
-            raise ProviderError("internal_address", detail=f"{describe(url)} is an internal address")
+            raise URLRefused("internal_address", describe(url), detail=f"{describe(url)} is an internal address")
 
     def is_secure_url(self, url: object) -> bool:
         try:

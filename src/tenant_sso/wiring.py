@@ -11,12 +11,12 @@ from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 
 from .conf import app_settings
-from .exceptions import ProviderError
+from .kinds import kind_of
 from .models import Connection
 from .oidc.client import ClientCredentials, choose_auth_method
 from .oidc.http import ProviderHTTP, make_client
 from .oidc.keys import JWKSResolver
-from .oidc.metadata import Cache, ProviderMetadata, check_endpoints, cognito_metadata, discover
+from .oidc.metadata import Cache, ProviderMetadata
 from .oidc.netguard import NetworkPolicy
 
 
@@ -96,50 +96,10 @@ def cache() -> Cache:
 
 
 def metadata_for(connection: Connection, *, refresh: bool = False) -> ProviderMetadata:
-    """Cognito: built from the pool issuer and domain. OIDC: the issuer's discovery document."""
-    if connection.is_cognito:
-        metadata = cognito_metadata(connection.issuer, connection.cognito_domain)
-        check_endpoints(metadata, network_policy())  # the browser is sent to these too
-        return metadata
-    metadata = discover(
-        http(),
-        cache(),
-        connection.issuer,
-        ttl=app_settings.METADATA_CACHE_TTL,
-        refresh=refresh,
-        accept_added_slash=True,
-    )
-    if metadata.issuer != connection.issuer:
-        adopt_published_issuer(connection, metadata.issuer)
-    return metadata
-
-
-class IssuerChanged(ProviderError):
-    """Discovery publishes the issuer with a trailing slash, but users already signed in under the
-    stored form: the provider changed its issuer, which an admin must confirm (identities are
-    keyed by issuer, so adopting it silently would create second accounts)."""
-
-
-def adopt_published_issuer(connection: Connection, published: str) -> None:
-    """Store the issuer exactly as the provider publishes it (it differs by a trailing slash only).
-
-    Rows saved before trailing slashes were kept lost the slash of issuers such as
-    ``https://tenant.auth0.com/``; discovery proves the right form, so it is stored once
-    (docs/providers.md, "Issuers with a trailing slash"). Such a row can never have admitted
-    anyone, so a row with identities under its issuer is left alone (:class:`IssuerChanged`).
-    Only the row still holding the old value is changed, so an admin's concurrent edit wins.
-    """
-    old = connection.issuer
-    if connection.pk is not None and connection.identities.filter(issuer=old).exists():
-        raise IssuerChanged(
-            "discovery_issuer_mismatch",
-            detail=f"discovery issuer {published!r} != configured {old!r}, and identities exist under "
-            "the configured one: update the issuer in the admin if the provider really changed it",
-        )
-    Connection.objects.filter(pk=connection.pk, issuer=old).update(issuer=published)
-    connection.issuer = published
-    logger.warning(
-        "connection %s: issuer %r stored as the provider publishes it, %r", connection.pk, old, published
+    """The provider's endpoints, as the connection's kind finds them (:mod:`tenant_sso.kinds`):
+    OIDC discovery (cached), Cognito's layout built from the pool issuer and domain."""
+    return kind_of(connection).metadata(
+        connection, http(), cache(), ttl=app_settings.METADATA_CACHE_TTL, refresh=refresh
     )
 
 

@@ -1,0 +1,133 @@
+"""Starting a login: find the connection (organization slug or email domain), stash the attempt,
+return the authorization URL; and which organization this browser is signed in to."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from django.core.validators import slug_re
+from django.http import HttpRequest
+
+from .. import stash, wiring
+from ..exceptions import (
+    ConfigurationError,
+    RequestError,
+)
+from ..kinds import kind_of
+from ..models import Connection, Organization, normalize_domain
+from ..oidc import pkce
+from ..oidc.client import authorization_url
+from ..urlsafety import safe_next
+from .urls import landing_url, redirect_uri_for
+
+ATTEMPTS_KEY = stash.ATTEMPTS.key
+SESSION_KEY = "tenant_sso.login"
+UPSTREAM_LOGOUT_KEY = stash.UPSTREAM_LOGOUT.key
+BACKEND = "tenant_sso.backends.SSOBackend"
+
+logger = logging.getLogger("tenant_sso")
+
+
+class LoginMode(StrEnum):
+    """Why a login was started; the callback's outcome is dispatched on it (views.callback)."""
+
+    LOGIN = "login"
+    #: The admin's "Try login": the claims, groups and decision are shown; no user, no session.
+    TEST = "test"
+
+
+# -- finding the connection ------------------------------------------------------------------
+def find_connection(*, org: str | None = None, email: str | None = None) -> Connection:
+    """The enabled connection of an organization, by slug or by the email's domain."""
+    queryset = Connection.objects.select_related("organization")
+    if org:
+        # Not a slug, not a lookup: PostgreSQL refuses strings with NUL (a 500), and nothing else
+        # can match anyway.
+        if not slug_re.match(org):
+            raise ConfigurationError("unknown_organization", status=404, detail="org is not a slug")
+        connection = queryset.filter(organization__slug=org[:100], enabled=True).first()
+        if connection is None:
+            raise ConfigurationError("unknown_organization", status=404, detail=f"org {org[:100]!r}")
+        return connection
+    if email:
+        email = email.strip()
+        if "@" not in email or len(email) > 254 or any(ord(c) < 32 or ord(c) == 127 for c in email):
+            raise RequestError("email_invalid", "This is not a valid email address. Please check it.")
+        domain = normalize_domain(email.rsplit("@", 1)[1])
+        # One query, one round trip: the domain's unique index finds the organization, the join
+        # its enabled connection (constant time whatever the number of tenants).
+        connection = queryset.filter(organization__domains__domain=domain, enabled=True).first()
+        if connection is None:
+            raise ConfigurationError(
+                "unknown_domain",
+                "Single sign-on is not set up for this email domain.",
+                status=404,
+                detail=f"domain {domain[:100]!r}",
+            )
+        return connection
+    raise RequestError(
+        "organization_missing",
+        "This sign-in link names no organization. Please start again from the sign-in page.",
+    )
+
+
+# -- begin -----------------------------------------------------------------------------------
+def begin_login(
+    request: HttpRequest,
+    connection: Connection,
+    *,
+    next_url: str | None = None,
+    mode: LoginMode = LoginMode.LOGIN,
+    login_hint: str | None = None,
+    prompt: str | None = None,
+) -> str:
+    """Store a new attempt in the session and return the authorization URL to redirect to.
+
+    ``prompt="login"`` asks the provider to authenticate again even over an existing session
+    (the admin's Try login, so an operator can try another user)."""
+    metadata = wiring.metadata_for(connection)
+    nonce, verifier = pkce.random_token(), pkce.make_verifier()
+    callback = redirect_uri_for(connection, request)
+    attempt = {
+        "connection": connection.pk,
+        "nonce": nonce,
+        "verifier": verifier,
+        "redirect_uri": callback,
+        "next": safe_next(next_url, landing_url()),
+        "mode": str(mode),
+    }
+    state = stash.stash(request, stash.ATTEMPTS, attempt)  # its id is the state
+    kind = kind_of(connection)
+    extra = kind.authorization_params(connection, login_hint=login_hint)
+    if prompt:
+        extra["prompt"] = prompt
+    return authorization_url(
+        metadata,
+        client_id=connection.client_id,
+        redirect_uri=callback,
+        state=state,
+        nonce=nonce,
+        code_challenge=pkce.s256_challenge(verifier),
+        scope=kind.scope(connection, metadata),
+        extra=extra,
+    )
+
+
+def session_organization(request: HttpRequest) -> str | None:
+    """The organization whose SSO session this browser holds, "" for a session not made by SSO,
+    None when nobody is signed in."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    data = request.session.get(SESSION_KEY)
+    return str(data.get("organization", "")) if isinstance(data, dict) else ""
+
+
+def organization_name(slug: str | None) -> str | None:
+    """How the confirmation page names what :func:`session_organization` returned."""
+    if slug is None:
+        return None
+    if not slug:
+        return "this site (not single sign-on)"
+    return Organization.objects.filter(slug=slug).values_list("name", flat=True).first() or slug
