@@ -7,21 +7,17 @@ provider's real token endpoint and JWKS over HTTP; tokens are forged with ``idp.
 from __future__ import annotations
 
 import logging
-import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from tests.sso import LOGIN, path_of
-
-ME = "/api/me/"
 
 
 @pytest.fixture
@@ -51,38 +47,6 @@ def idp_answer(idp: Any, authorize_url: str, email: str) -> str:
 def login(client: Any, idp: Any, email: str = "alice@acme.test", org: str = "acme", **params: str) -> Any:
     """A whole login through the test client; returns the app's response to the callback."""
     return client.get(idp_answer(idp, start(client, org, **params), email))
-
-
-def reason(response: Any) -> str:
-    """The reason code shown on the error page (``#sso-error-code``)."""
-    match = re.search(rb'id="sso-error-code">([^<]*)<', response.content)
-    return match.group(1).decode() if match else ""
-
-
-DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
-
-
-def documented_codes() -> frozenset[str]:
-    """Every code in the first column of the reason-code table of docs/security.md."""
-    codes: set[str] = set()
-    for line in DOC.read_text().splitlines():
-        if line.startswith("| `"):
-            codes.update(re.findall(r"`([a-z_]+)`", line.split("|")[1]))
-    return frozenset(codes)
-
-
-def assert_refused(client: Any, response: Any, status: int, code: str) -> None:
-    """A refusal a user and an auditor notice: status, code on the page, audit event, no session;
-    and the code is one docs/security.md explains."""
-    from tenant_sso.models import LoginEvent
-
-    assert code in documented_codes(), f"{code} is not in the reason-code table of docs/security.md"
-    assert response.status_code == status, (response.status_code, reason(response), response.content[:400])
-    assert reason(response) == code
-    event = LoginEvent.objects.order_by("-id").first()
-    assert event is not None and event.reason == code
-    assert event.outcome in (LoginEvent.Outcome.DENIED, LoginEvent.Outcome.ERROR)
-    assert client.get(ME).status_code == 401
 
 
 # -- counting requests to the IdP ---------------------------------------------------------------

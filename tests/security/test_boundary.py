@@ -27,9 +27,10 @@ from hypothesis import strategies as st
 from tenant_sso.exceptions import ProviderError
 from tenant_sso.oidc.http import ProviderHTTP, make_client
 from tenant_sso.oidc.netguard import NetworkPolicy
-from tests.security.conftest import ME, assert_refused, documented_codes, reason, start
+from tests.security.conftest import start
 from tests.security.hostile import HostileOP, callback_of
 from tests.sso import LOGIN, path_of
+from tests.support.pages import ME, assert_refused, documented_codes, reason
 
 PRODUCTION = override_settings(TENANT_SSO_ALLOW_LOOPBACK_HTTP=False)
 

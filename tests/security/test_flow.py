@@ -13,18 +13,9 @@ from django.test import Client, override_settings
 
 from tenant_sso.flows import ATTEMPTS_KEY
 from tenant_sso.models import Connection, LoginEvent
-from tests.security.conftest import (
-    ME,
-    assert_refused,
-    closed_port_url,
-    idp_answer,
-    login,
-    reason,
-    reply,
-    start,
-    state_of,
-)
+from tests.security.conftest import closed_port_url, idp_answer, login, reply, start, state_of
 from tests.sso import CALLBACK, LOGIN, path_of
+from tests.support.pages import ME, assert_refused, reason
 
 CALLBACK_PATH = path_of(CALLBACK)
 

@@ -15,8 +15,9 @@ from django.test import Client, override_settings
 
 from tenant_sso.flows import ATTEMPTS_KEY
 from tenant_sso.models import LoginEvent
-from tests.security.conftest import ME, assert_refused, idp_answer, login, reason, start
+from tests.security.conftest import idp_answer, login, start
 from tests.sso import CALLBACK, LOGIN, parse_forms, path_of
+from tests.support.pages import ME, assert_refused, reason
 
 CROSS_SITE = {"HTTP_SEC_FETCH_SITE": "cross-site", "HTTP_SEC_FETCH_MODE": "navigate"}
 SAME_ORIGIN = {"HTTP_SEC_FETCH_SITE": "same-origin", "HTTP_SEC_FETCH_MODE": "navigate"}

@@ -21,7 +21,8 @@ from django.urls import reverse
 
 from tenant_sso.models import FederatedIdentity, LoginEvent, SSOSession
 from tests.admin.forms import form_values
-from tests.security.conftest import ME, assert_refused, login
+from tests.security.conftest import login
+from tests.support.pages import ME, assert_refused
 
 ENGINES = [
     "django.contrib.sessions.backends.db",

@@ -23,8 +23,9 @@ from tenant_sso.oidc.http import ProviderHTTP
 from tenant_sso.oidc.keys import JWKSResolver
 from tenant_sso.oidc.tokens import Expectations, validate_id_token
 from tests.keys import id_claims, jwks, rsa_key, sign
-from tests.security.conftest import ME, documented_codes, reason, start, state_of
+from tests.security.conftest import start, state_of
 from tests.sso import LOGIN, path_of
+from tests.support.pages import ME, documented_codes, reason
 
 CALLBACK = "/api/oidc/cognito/callback/"
 KNOWN = documented_codes()

@@ -16,8 +16,9 @@ from django.test import Client
 
 from tenant_sso.flows import SESSION_KEY
 from tenant_sso.models import Connection, FederatedIdentity, LoginEvent
-from tests.security.conftest import ME, assert_refused, idp_answer, login, start, state_of
+from tests.security.conftest import idp_answer, login, start, state_of
 from tests.sso import LOGIN
+from tests.support.pages import ME, assert_refused
 
 User = get_user_model()
 
