@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 
 from tenant_sso.models import Connection, Organization
-from tests.admin.forms import form_values
-from tests.conftest import GLOBEX_ADMINS, GLOBEX_ENGINEERS
+from tests.support.html import form_values
+from tests.support.idp import GLOBEX_ADMINS, GLOBEX_ENGINEERS
 
 pytestmark = pytest.mark.django_db
 

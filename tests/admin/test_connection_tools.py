@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tenant_sso.models import Connection, FederatedIdentity, LoginEvent
-from tests.sso import path_of
+from tests.support.driver import path_of
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.sso import CALLBACK, LOGGED_OUT
+from tests.support import urls
 
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -105,8 +105,8 @@ def pool(make_pool: Any) -> str:
 
 @pytest.fixture(autouse=True)
 def _cognito_settings(settings: Any) -> None:
-    settings.TENANT_SSO_COGNITO_CALLBACK_URL = CALLBACK
-    settings.TENANT_SSO_COGNITO_LOGOUT_URLS = [LOGGED_OUT]
+    settings.TENANT_SSO_COGNITO_CALLBACK_URL = urls.callback_url()
+    settings.TENANT_SSO_COGNITO_LOGOUT_URLS = [urls.logged_out_url()]
     settings.TENANT_SSO_COGNITO_POOLS = []
 
 

@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 
 from tenant_sso.models import Connection
-from tests.sso import IdPBrowser, sso_login
+from tests.support.driver import IdPBrowser, sso_login
 
 from .conftest import onboard_args
 

@@ -16,9 +16,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from tenant_sso.models import Connection, Organization, OrganizationDomain
-from tests.admin.forms import form_values
 from tests.admin.test_connection_form import errors_of, new_connection
 from tests.cognito.conftest import onboard_args
+from tests.support.html import form_values
 
 pytestmark = pytest.mark.django_db
 

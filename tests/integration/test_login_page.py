@@ -11,7 +11,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from tenant_sso.models import LoginEvent
-from tests.sso import CALLBACK, LOGIN, path_of, sso_login
+from tests.support import urls
+from tests.support.driver import path_of, sso_login
 
 pytestmark = pytest.mark.django_db
 SIGNIN = "/api/oidc/cognito/signin/"
@@ -43,7 +44,7 @@ def test_login_page_asks_for_the_email_and_posts_it_with_csrf(tenants: Any, brow
     start = post_login(client, f"{SIGNIN}?next=/reports/", email="alice@acme.test", next="/reports/")
     assert start.status_code == 302 and "/oauth2/authorize?" in start["Location"]
     answer = browser.authorize(start["Location"], "alice@acme.test")
-    assert answer.headers["location"].startswith(CALLBACK)
+    assert answer.headers["location"].startswith(urls.callback_url())
     done = client.get(path_of(answer.headers["location"]))
     assert done.status_code == 302 and done["Location"] == "/reports/"
 
@@ -51,7 +52,7 @@ def test_login_page_asks_for_the_email_and_posts_it_with_csrf(tenants: Any, brow
 def test_post_without_csrf_token_is_refused(tenants: Any) -> None:
     client = Client(enforce_csrf_checks=True)
     client.get(SIGNIN)
-    response = client.post(LOGIN, {"email": "alice@acme.test"})
+    response = client.post(urls.login(), {"email": "alice@acme.test"})
     assert response.status_code == 403
     assert not LoginEvent.objects.exists()
 
@@ -105,7 +106,7 @@ def test_landing_setting_takes_a_url_name(client: Any, tenants: Any, browser: An
 
 
 def test_missing_email_message_and_error_link(client: Any, tenants: Any) -> None:
-    response = client.get(LOGIN)
+    response = client.get(urls.login())
     html = response.content.decode()
     assert response.status_code == 400 and "organization_missing" in html
     assert "enter your work email" not in html and "start again from the sign-in page" in html
@@ -117,13 +118,13 @@ def test_missing_email_message_and_error_link(client: Any, tenants: Any) -> None
 def test_error_link_without_login_url_is_the_package_page(client: Any, tenants: Any) -> None:
     with override_settings(LOGIN_URL="/accounts/login/"):  # Django's default: a 404 here
         assert client.get("/accounts/login/").status_code == 404
-        html = client.post(LOGIN, {"email": "x@unknown.test"}).content.decode()
+        html = client.post(urls.login(), {"email": "x@unknown.test"}).content.decode()
     link = re.search(r'id="sso-error-retry" href="([^"]+)"', html)
     assert link and link.group(1) == SIGNIN and client.get(SIGNIN).status_code == 200
 
 
 def test_post_fields_are_bounded(client: Any, tenants: Any) -> None:
-    response = client.post(LOGIN, {"email": "a" * 5000 + "@acme.test"})
+    response = client.post(urls.login(), {"email": "a" * 5000 + "@acme.test"})
     assert response.status_code == 400 and b"email_invalid" in response.content
 
 

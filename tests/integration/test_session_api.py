@@ -14,7 +14,7 @@ from django.test import RequestFactory
 from django.views import View
 
 from tenant_sso.session import SSOInfo, SSORequiredMixin, get_sso, sso_required
-from tests.sso import sso_login
+from tests.support.driver import sso_login
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 from joserfc.jwk import RSAKey
 
-from tests.sso import parse_forms
+from tests.support.html import parse_forms
 
 ROOT = Path(__file__).resolve().parents[2]
 OP_DIR = Path(__file__).resolve().parent / "op"

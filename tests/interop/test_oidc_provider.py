@@ -17,7 +17,7 @@ import pytest
 
 from tests.interop.conftest import Interop, Tenant
 from tests.interop.harness import Browser, query_of, signing_key
-from tests.sso import parse_forms
+from tests.support.html import parse_forms
 
 pytestmark = pytest.mark.node
 

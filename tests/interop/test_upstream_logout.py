@@ -16,7 +16,8 @@ from django.contrib.auth import get_user_model
 
 from tenant_sso.connections import ConnectionSpec, upsert_connection
 from tenant_sso.flows import SESSION_KEY, UPSTREAM_LOGOUT_KEY
-from tests.sso import LOGGED_OUT, LOGOUT, path_of
+from tests.support import urls
+from tests.support.driver import path_of
 
 DOMAIN = "https://auth.acme.test"
 UPSTREAM_HOP = "http://testserver/api/oidc/cognito/logout/upstream/"
@@ -52,7 +53,7 @@ def signed_in(client: Any, connection: Any) -> None:
 def test_logout_goes_through_cognito_then_the_upstream_idp_then_home(client: Any, connection: Any) -> None:
     signed_in(client, connection(upstream=OKTA_SIGNOUT))
 
-    cognito = client.post(LOGOUT)
+    cognito = client.post(urls.logout())
 
     assert cognito.status_code == 302
     assert cognito["Location"].startswith(f"{DOMAIN}/logout?")
@@ -62,23 +63,23 @@ def test_logout_goes_through_cognito_then_the_upstream_idp_then_home(client: Any
     upstream = client.get(path_of(UPSTREAM_HOP))
     assert upstream.status_code == 302
     assert upstream["Location"].startswith(f"{OKTA_SIGNOUT}?")
-    assert query(upstream["Location"]) == {"post_logout_redirect_uri": [LOGGED_OUT]}
+    assert query(upstream["Location"]) == {"post_logout_redirect_uri": [urls.logged_out_url()]}
     assert upstream["Cache-Control"] == "no-store"
 
     again = client.get(path_of(UPSTREAM_HOP))  # single use: a reload does not bounce to the IdP again
-    assert again["Location"] == LOGGED_OUT
+    assert again["Location"] == urls.logged_out_url()
 
 
 def test_the_hop_ignores_redirect_targets_in_its_query(client: Any, connection: Any) -> None:
     signed_in(client, connection(upstream=OKTA_SIGNOUT))
-    client.post(LOGOUT)
+    client.post(urls.logout())
 
     hop = client.get(path_of(UPSTREAM_HOP), {"post_logout_redirect_uri": "https://evil.test/",
                                              "upstream_logout_url": "https://evil.test/",
                                              "next": "https://evil.test/"})
 
     assert urlsplit(hop["Location"]).netloc == "acme.okta.test"
-    assert query(hop["Location"]) == {"post_logout_redirect_uri": [LOGGED_OUT]}
+    assert query(hop["Location"]) == {"post_logout_redirect_uri": [urls.logged_out_url()]}
 
 
 def test_without_a_logout_first_the_hop_only_leads_home(client: Any, connection: Any) -> None:
@@ -102,9 +103,9 @@ def test_an_old_mark_is_not_honoured(client: Any, connection: Any) -> None:
 def test_without_upstream_logout_url_cognito_returns_straight_home(client: Any, connection: Any) -> None:
     signed_in(client, connection(upstream=""))
 
-    cognito = client.post(LOGOUT)
+    cognito = client.post(urls.logout())
 
-    assert query(cognito["Location"]) == {"client_id": ["acme-client"], "logout_uri": [LOGGED_OUT]}
+    assert query(cognito["Location"]) == {"client_id": ["acme-client"], "logout_uri": [urls.logged_out_url()]}
     assert UPSTREAM_LOGOUT_KEY not in client.session
 
 
@@ -113,10 +114,10 @@ def test_without_upstream_logout_url_cognito_returns_straight_home(client: Any, 
     [
         # Entra ID: the tenant's end-session endpoint; we add where to come back to.
         ("https://login.microsoftonline.com/tid/oauth2/v2.0/logout",
-         {"post_logout_redirect_uri": [LOGGED_OUT]}),
+         {"post_logout_redirect_uri": [urls.logged_out_url()]}),
         # Keycloak needs client_id with post_logout_redirect_uri: fixed parameters are kept.
         ("https://kc.acme.test/realms/acme/protocol/openid-connect/logout?client_id=app",
-         {"client_id": ["app"], "post_logout_redirect_uri": [LOGGED_OUT]}),
+         {"client_id": ["app"], "post_logout_redirect_uri": [urls.logged_out_url()]}),
         # A URL that already says where to return is used exactly as configured.
         ("https://idp.acme.test/logout?post_logout_redirect_uri=https%3A%2F%2Fapp.test%2Fbye",
          {"post_logout_redirect_uri": ["https://app.test/bye"]}),
@@ -124,7 +125,7 @@ def test_without_upstream_logout_url_cognito_returns_straight_home(client: Any, 
 )
 def test_upstream_url_parameters(client: Any, connection: Any, configured: str, expected: dict[str, list[str]]) -> None:
     signed_in(client, connection(upstream=configured))
-    client.post(LOGOUT)
+    client.post(urls.logout())
 
     hop = client.get(path_of(UPSTREAM_HOP))
 

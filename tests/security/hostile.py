@@ -19,8 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from tests.keys import jwks, rsa_key, sign
-from tests.security.conftest import start
-from tests.sso import path_of
+from tests.support.driver import path_of, start
 
 CLIENT_ID = "hostile-client"
 

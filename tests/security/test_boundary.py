@@ -27,9 +27,8 @@ from hypothesis import strategies as st
 from tenant_sso.exceptions import ProviderError
 from tenant_sso.oidc.http import ProviderHTTP, make_client
 from tenant_sso.oidc.netguard import NetworkPolicy
-from tests.security.conftest import start
 from tests.security.hostile import HostileOP, callback_of
-from tests.sso import LOGIN, path_of
+from tests.support.driver import path_of, post_start, start
 from tests.support.pages import ME, assert_refused, documented_codes, reason
 
 PRODUCTION = override_settings(TENANT_SSO_ALLOW_LOOPBACK_HTTP=False)
@@ -99,7 +98,7 @@ def test_production_refuses_a_plaintext_loopback_issuer_and_sends_nothing(
     client: Client, hostile: Any, hostile_op: HostileOP
 ) -> None:
     with PRODUCTION:
-        response = client.get(LOGIN, {"org": "hostile"})
+        response = post_start(client, "hostile")
     assert_refused(client, response, 400, "insecure_issuer")
     assert hostile_op.requests == []
 
@@ -123,7 +122,7 @@ def test_production_refuses_a_discovered_plaintext_token_endpoint(
         token_endpoint=f"{hostile_op.base_url}/token", jwks_uri=f"{hostile_op.base_url}/jwks",
     ).to_json())
     with PRODUCTION:
-        response = client.get(LOGIN, {"org": "hostile"})
+        response = post_start(client, "hostile")
     assert_refused(client, response, 502, "insecure_endpoint")
     assert hostile_op.requests == []
 
@@ -148,7 +147,7 @@ def test_every_discovered_endpoint_is_held_to_the_issuers_rule(
     """Even with loopback allowed (development), no endpoint may be plaintext off loopback or
     internal; one bad endpoint refuses the whole document before any code exists."""
     hostile_op.discovery_overrides[endpoint] = url
-    response = client.get(LOGIN, {"org": "hostile"})
+    response = post_start(client, "hostile")
     assert_refused(client, response, 502, code)
     assert [path for _, path, _ in hostile_op.requests] == ["/.well-known/openid-configuration"]
 
@@ -166,7 +165,7 @@ def test_a_public_name_resolving_to_an_internal_address_is_never_connected(
     dns("idp.rebind.example", addresses)
     oidc_connection("rebind", f"https://idp.rebind.example:{listener.getsockname()[1]}")
     with PRODUCTION:
-        response = client.get(LOGIN, {"org": "rebind"})
+        response = post_start(client, "rebind")
     assert_refused(client, response, 502, "internal_address")
     assert connections_to(listener) == 0
 
@@ -176,7 +175,7 @@ def test_development_mode_still_refuses_private_addresses(
 ) -> None:
     dns("idp.private.example", ["192.168.7.7"])
     oidc_connection("private", f"https://idp.private.example:{listener.getsockname()[1]}")
-    response = client.get(LOGIN, {"org": "private"})  # TENANT_SSO_ALLOW_LOOPBACK_HTTP is on here
+    response = post_start(client, "private")  # TENANT_SSO_ALLOW_LOOPBACK_HTTP is on here
     assert_refused(client, response, 502, "internal_address")
 
 
@@ -339,7 +338,7 @@ def test_a_malformed_endpoint_host_is_a_provider_error(
     client: Client, hostile: Any, hostile_op: HostileOP, url: str
 ) -> None:
     hostile_op.discovery_overrides["token_endpoint"] = url
-    assert_refused(client, client.get(LOGIN, {"org": "hostile"}), 502, "endpoint_invalid")
+    assert_refused(client, post_start(client, "hostile"), 502, "endpoint_invalid")
 
 
 @pytest.mark.parametrize(
@@ -485,7 +484,7 @@ def test_generated_discovery_endpoints_never_end_in_a_500(
     cache.clear()
     hostile_op.discovery_overrides = endpoints
     client = Client()
-    response = client.get(LOGIN, {"org": "hostile"})
+    response = post_start(client, "hostile")
     if response.status_code == 302:
         target = urlsplit(response["Location"])
         assert target.scheme == "https" or target.hostname in ("127.0.0.1", "::1", "localhost")

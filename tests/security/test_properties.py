@@ -23,8 +23,8 @@ from tenant_sso.oidc.http import ProviderHTTP
 from tenant_sso.oidc.keys import JWKSResolver
 from tenant_sso.oidc.tokens import Expectations, validate_id_token
 from tests.keys import id_claims, jwks, rsa_key, sign
-from tests.security.conftest import start, state_of
-from tests.sso import LOGIN, path_of
+from tests.support import urls
+from tests.support.driver import path_of, start, state_of
 from tests.support.pages import ME, documented_codes, reason
 
 CALLBACK = "/api/oidc/cognito/callback/"
@@ -265,7 +265,7 @@ def test_random_login_queries_never_fail_badly(
     query = raw.replace("#", "%23") if use_raw else urlencode(pairs)
     if org:
         query = f"org={org}&{query}"
-    response = client.generic("GET", f"{LOGIN}?{query}")
+    response = client.generic("GET", f"{urls.login()}?{query}")
     if response.status_code == 200:  # a GET only shows the confirmation page, writes nothing
         assert b'id="sso-confirm-organization"' in response.content
         assert django_settings.SESSION_COOKIE_NAME not in response.cookies

@@ -18,8 +18,7 @@ from django.test import Client, override_settings
 
 from tenant_sso.flows import ATTEMPTS_KEY, SESSION_KEY
 from tenant_sso.models import Connection
-from tests.security.conftest import login, start
-from tests.sso import path_of
+from tests.support.driver import login, path_of, start
 from tests.support.pages import ME
 
 OLD_KEY = "x0S9v0u2bM2pDzqBnd7dtyQt3aqwXh3TNmtjpO3oZJk="  # tests/settings.py

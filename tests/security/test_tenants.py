@@ -16,8 +16,8 @@ from django.test import Client
 
 from tenant_sso.flows import SESSION_KEY
 from tenant_sso.models import Connection, FederatedIdentity, LoginEvent
-from tests.security.conftest import idp_answer, login, start, state_of
-from tests.sso import LOGIN
+from tests.support import urls
+from tests.support.driver import idp_answer, login, start, state_of
 from tests.support.pages import ME, assert_refused
 
 User = get_user_model()
@@ -62,9 +62,9 @@ def test_acme_idp_asserting_a_globex_email_never_reaches_the_globex_user(tenants
 
 
 def test_home_realm_discovery_sends_an_email_to_its_own_tenant_only(client: Any, tenants: Any) -> None:
-    response = client.post(LOGIN, {"email": "carol@GLOBEX.test"})
+    response = client.post(urls.login(), {"email": "carol@GLOBEX.test"})
     assert response.status_code == 302 and "client_id=globex-client" in response["Location"]
-    response = client.post(LOGIN, {"email": "carol@evil.globex.test"})
+    response = client.post(urls.login(), {"email": "carol@evil.globex.test"})
     assert response.status_code == 404
 
 
@@ -139,8 +139,8 @@ def test_email_linking_never_takes_over_privileged_or_foreign_accounts(
 # -- disabled connections -------------------------------------------------------------------------
 def test_disabled_connection_admits_nobody(client: Any, tenants: Any) -> None:
     Connection.objects.filter(pk=tenants["acme"].pk).update(enabled=False)
-    assert_refused(client, client.post(LOGIN, {"org": "acme"}), 404, "unknown_organization")
-    assert_refused(client, client.post(LOGIN, {"email": "alice@acme.test"}), 404, "unknown_domain")
+    assert_refused(client, client.post(urls.login(), {"org": "acme"}), 404, "unknown_organization")
+    assert_refused(client, client.post(urls.login(), {"email": "alice@acme.test"}), 404, "unknown_domain")
 
 
 def test_login_started_before_the_connection_was_disabled_is_refused(
