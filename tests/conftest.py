@@ -19,24 +19,17 @@ def idp(devidp_factory: Any) -> Any:
 
 
 @pytest.fixture
-def tenants(db: Any, idp: Any) -> dict[str, Any]:
+def tenants(idp: Any, make_connection: Any) -> dict[str, Any]:
     """Organizations ``acme`` and ``globex`` with Cognito connections to ``idp``."""
-    from tenant_sso.connections import ConnectionSpec, upsert_connection
-
-    acme, _ = upsert_connection(ConnectionSpec(
-        org_slug="acme", org_name="Acme Corp", kind="cognito", issuer=idp.issuer, cognito_domain=idp.base_url,
-        identity_provider="AcmeOkta", client_id="acme-client", client_secret="acme-secret",
-        email_domains=["acme.test"], allowed_groups=["engineering", "sso-admins"],
-        group_mapping={"engineering": "Engineers", "sso-admins": "Administrators"},
-        logout_redirect_url="/login/?logged_out=1",
-    ))
-    globex, _ = upsert_connection(ConnectionSpec(
-        org_slug="globex", org_name="Globex", kind="cognito", issuer=idp.issuer, cognito_domain=idp.base_url,
-        identity_provider="GlobexEntra", client_id="globex-client", client_secret="globex-secret",
-        email_domains=["globex.test"], allowed_groups=[GLOBEX_ENGINEERS, GLOBEX_ADMINS],
-        group_mapping={GLOBEX_ENGINEERS: "Engineers", GLOBEX_ADMINS: "Administrators"},
-        logout_redirect_url="/login/?logged_out=1",
-    ))
+    at_idp = {"issuer": idp.issuer, "cognito_domain": idp.base_url, "logout_redirect_url": "/login/?logged_out=1"}
+    acme = make_connection(
+        "acme", org_name="Acme Corp", identity_provider="AcmeOkta", allowed_groups=["engineering", "sso-admins"],
+        group_mapping={"engineering": "Engineers", "sso-admins": "Administrators"}, **at_idp,
+    )
+    globex = make_connection(
+        "globex", identity_provider="GlobexEntra", allowed_groups=[GLOBEX_ENGINEERS, GLOBEX_ADMINS],
+        group_mapping={GLOBEX_ENGINEERS: "Engineers", GLOBEX_ADMINS: "Administrators"}, **at_idp,
+    )
     return {"acme": acme, "globex": globex}
 
 
@@ -57,5 +50,7 @@ def _clear_cache() -> Iterator[None]:
 
 # Playwright fixtures for tests/browser and tests/admin; a hostile OpenID Provider
 # (tests/security/test_boundary.py); the local identity provider's fixtures (an opt-in plugin:
-# installing tenant-sso registers nothing in other projects' pytest runs).
-pytest_plugins = ["tests.browser_fixtures", "tests.security.hostile", "tenant_sso.devidp.pytest_plugin"]
+# installing tenant-sso registers nothing in other projects' pytest runs); the factories.
+pytest_plugins = [
+    "tests.browser_fixtures", "tests.security.hostile", "tenant_sso.devidp.pytest_plugin", "tests.support.factories",
+]

@@ -33,7 +33,7 @@ def test_login_start_redirects_to_cognito_authorize_with_pkce_state_nonce(client
     assert query["identity_provider"] == "AcmeOkta"
     assert query["code_challenge_method"] == "S256" and len(query["code_challenge"]) == 43
     assert len(query["state"]) >= 32 and len(query["nonce"]) >= 32 and query["state"] != query["nonce"]
-    assert query["redirect_uri"] == "http://testserver/api/oidc/cognito/callback/"
+    assert query["redirect_uri"] == urls.callback_url()
     assert response["Cache-Control"] == "no-store"
 
 

@@ -17,10 +17,8 @@ from django.contrib.auth import get_user_model
 from tenant_sso.connections import ConnectionSpec, upsert_connection
 from tenant_sso.flows import SESSION_KEY, UPSTREAM_LOGOUT_KEY
 from tests.support import urls
-from tests.support.driver import path_of
 
 DOMAIN = "https://auth.acme.test"
-UPSTREAM_HOP = "http://testserver/api/oidc/cognito/logout/upstream/"
 OKTA_SIGNOUT = "https://acme.okta.test/oauth2/v1/logout"
 
 
@@ -57,16 +55,16 @@ def test_logout_goes_through_cognito_then_the_upstream_idp_then_home(client: Any
 
     assert cognito.status_code == 302
     assert cognito["Location"].startswith(f"{DOMAIN}/logout?")
-    assert query(cognito["Location"]) == {"client_id": ["acme-client"], "logout_uri": [UPSTREAM_HOP]}
+    assert query(cognito["Location"]) == {"client_id": ["acme-client"], "logout_uri": [f"{urls.APP}{urls.logout_upstream()}"]}
     assert client.get("/api/me/").status_code == 401  # the app session ended at the first hop
 
-    upstream = client.get(path_of(UPSTREAM_HOP))
+    upstream = client.get(urls.logout_upstream())
     assert upstream.status_code == 302
     assert upstream["Location"].startswith(f"{OKTA_SIGNOUT}?")
     assert query(upstream["Location"]) == {"post_logout_redirect_uri": [urls.logged_out_url()]}
     assert upstream["Cache-Control"] == "no-store"
 
-    again = client.get(path_of(UPSTREAM_HOP))  # single use: a reload does not bounce to the IdP again
+    again = client.get(urls.logout_upstream())  # single use: a reload does not bounce to the IdP again
     assert again["Location"] == urls.logged_out_url()
 
 
@@ -74,7 +72,7 @@ def test_the_hop_ignores_redirect_targets_in_its_query(client: Any, connection: 
     signed_in(client, connection(upstream=OKTA_SIGNOUT))
     client.post(urls.logout())
 
-    hop = client.get(path_of(UPSTREAM_HOP), {"post_logout_redirect_uri": "https://evil.test/",
+    hop = client.get(urls.logout_upstream(), {"post_logout_redirect_uri": "https://evil.test/",
                                              "upstream_logout_url": "https://evil.test/",
                                              "next": "https://evil.test/"})
 
@@ -85,7 +83,7 @@ def test_the_hop_ignores_redirect_targets_in_its_query(client: Any, connection: 
 def test_without_a_logout_first_the_hop_only_leads_home(client: Any, connection: Any) -> None:
     connection(upstream=OKTA_SIGNOUT)
 
-    hop = client.get(path_of(UPSTREAM_HOP), {"post_logout_redirect_uri": "https://evil.test/"})
+    hop = client.get(urls.logout_upstream(), {"post_logout_redirect_uri": "https://evil.test/"})
 
     assert hop.status_code == 302
     assert hop["Location"] == "http://testserver/login/?logged_out=1"
@@ -97,7 +95,7 @@ def test_an_old_mark_is_not_honoured(client: Any, connection: Any) -> None:
     session[UPSTREAM_LOGOUT_KEY] = {"connection": conn.pk, "at": time.time() - 3600}
     session.save()
 
-    assert client.get(path_of(UPSTREAM_HOP))["Location"] == "http://testserver/login/?logged_out=1"
+    assert client.get(urls.logout_upstream())["Location"] == "http://testserver/login/?logged_out=1"
 
 
 def test_without_upstream_logout_url_cognito_returns_straight_home(client: Any, connection: Any) -> None:
@@ -127,7 +125,7 @@ def test_upstream_url_parameters(client: Any, connection: Any, configured: str, 
     signed_in(client, connection(upstream=configured))
     client.post(urls.logout())
 
-    hop = client.get(path_of(UPSTREAM_HOP))
+    hop = client.get(urls.logout_upstream())
 
     assert hop["Location"].split("?")[0] == configured.split("?")[0]
     assert query(hop["Location"]) == expected

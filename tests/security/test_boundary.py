@@ -28,6 +28,7 @@ from tenant_sso.exceptions import ProviderError
 from tenant_sso.oidc.http import ProviderHTTP, make_client
 from tenant_sso.oidc.netguard import NetworkPolicy
 from tests.security.hostile import HostileOP, callback_of
+from tests.support import urls
 from tests.support.driver import path_of, post_start, start
 from tests.support.pages import ME, assert_refused, documented_codes, reason
 
@@ -236,7 +237,7 @@ def test_an_oidc_connection_has_its_own_redirect_uri_and_signs_in(
 
     url = start(client, "hostile")
     sent = parse_qs(urlsplit(url).query)["redirect_uri"][0]
-    assert sent == "http://testserver/api/oidc/cognito/callback/hostile/"
+    assert sent == urls.callback_url(org="hostile")
     assert sent == redirect_uri_for(hostile, base_url="http://testserver")
     response = callback_of(client, hostile_op)
     assert response.status_code == 302, reason(response)
@@ -303,13 +304,13 @@ def test_mixup_with_a_shared_redirect_uri_leaks_the_code_which_is_why_it_is_gone
     assert "code_verifier" in posted[0]
 
 
-@pytest.mark.parametrize("path", ["/api/oidc/cognito/callback/", "/api/oidc/cognito/callback/acme/"])
+@pytest.mark.parametrize("org", [None, "acme"], ids=["shared", "another-organization"])
 def test_a_code_arriving_at_another_callback_path_is_refused_before_any_exchange(
-    client: Client, hostile: Any, hostile_op: HostileOP, path: str
+    client: Client, hostile: Any, hostile_op: HostileOP, org: str | None
 ) -> None:
     url = start(client, "hostile")
     state = parse_qs(urlsplit(url).query)["state"][0]
-    response = client.get(f"{path}?{urlencode({'code': 'stolen', 'state': state})}")
+    response = client.get(f"{urls.callback(org)}?{urlencode({'code': 'stolen', 'state': state})}")
     assert_refused(client, response, 400, "callback_mismatch")
     assert hostile_op.count("POST", "/token") == 0
 
@@ -317,7 +318,7 @@ def test_a_code_arriving_at_another_callback_path_is_refused_before_any_exchange
 def test_a_cognito_attempt_is_refused_at_an_organizations_callback(client: Client, tenants: Any, pool: Any) -> None:
     location = pool.complete_login(start(client, "acme"), "alice@acme.test")
     query = urlsplit(location).query
-    response = client.get(f"/api/oidc/cognito/callback/acme/?{query}")
+    response = client.get(f"{urls.callback('acme')}?{query}")
     assert_refused(client, response, 400, "callback_mismatch")
 
 
@@ -449,9 +450,9 @@ def test_generated_hostile_claims_never_end_in_a_500(
 
 def test_the_admin_shows_the_redirect_uri_to_register(admin_client: Client, hostile: Any, tenants: Any) -> None:
     page = admin_client.get(reverse("admin:tenant_sso_connection_change", args=[hostile.pk])).content.decode()
-    assert "<code>http://testserver/api/oidc/cognito/callback/hostile/</code>" in page
+    assert f"<code>{urls.callback_url(org='hostile')}</code>" in page
     page = admin_client.get(reverse("admin:tenant_sso_connection_change", args=[tenants["acme"].pk])).content.decode()
-    assert "<code>http://testserver/api/oidc/cognito/callback/</code>" in page
+    assert f"<code>{urls.callback_url()}</code>" in page
 
 
 HOSTS = st.sampled_from([

@@ -27,7 +27,6 @@ from tests.support import urls
 from tests.support.driver import path_of, start, state_of
 from tests.support.pages import ME, documented_codes, reason
 
-CALLBACK = "/api/oidc/cognito/callback/"
 KNOWN = documented_codes()
 BOUNDED = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -253,7 +252,7 @@ def test_random_callback_queries_never_fail_badly(
     query = raw.replace("#", "%23") if use_raw else urlencode(pairs)
     if real_state:
         query = f"state={state_of(start(client))}&{query}"
-    assert_clean(client.generic("GET", f"{CALLBACK}?{query}"), client)
+    assert_clean(client.generic("GET", f"{urls.callback()}?{query}"), client)
 
 
 @E2E

@@ -121,13 +121,13 @@ def test_email_verified_as_the_string_false_does_not_link(client: Any, tenants: 
 
 @pytest.mark.parametrize("kind", ["superuser", "identity-elsewhere", "two-accounts"])
 def test_email_linking_never_takes_over_privileged_or_foreign_accounts(
-    client: Any, tenants: Any, pool: Any, kind: str
+    client: Any, tenants: Any, pool: Any, make_identity: Any, kind: str
 ) -> None:
     existing = User.objects.create(
         username="existing", email="alice@acme.test", is_superuser=kind == "superuser"
     )
     if kind == "identity-elsewhere":
-        FederatedIdentity.objects.create(user=existing, connection=tenants["globex"], issuer="x", subject="y")
+        make_identity(tenants["globex"], user=existing, issuer="x", subject="y")
     if kind == "two-accounts":
         User.objects.create(username="existing2", email="ALICE@acme.test")
     Connection.objects.filter(pk=tenants["acme"].pk).update(link_by_email=True)
@@ -166,7 +166,7 @@ def test_swapped_states_between_two_tenants_tabs_never_cross(client: Any, tenant
     acme_answer = idp_answer(pool, acme_url, "alice@acme.test")
     code = acme_answer.split("code=")[1].split("&")[0]
     # acme's code delivered with globex's state: globex's client cannot redeem acme's code.
-    swapped = client.get(f"/api/oidc/cognito/callback/?code={code}&state={state_of(globex_url)}")
+    swapped = client.get(f"{urls.callback()}?code={code}&state={state_of(globex_url)}")
     assert_refused(client, swapped, 502, "token_exchange_failed")
     assert LoginEvent.objects.get(reason="token_exchange_failed").connection_id == tenants["globex"].pk
     # The honest acme tab still completes, as acme.
