@@ -7,7 +7,9 @@
 * :mod:`tests.support.stubs`     -- tiny misbehaving HTTP servers and the devidp request log.
 * :mod:`tests.support.idp`       -- the local identity provider's two-tenant configuration.
 * :mod:`tests.support.cognito`   -- boto3 clients on moto, the onboarding command's arguments, AWS errors.
+* :mod:`tests.support.admin`     -- the admin's connection form as a person fills it in, its messages.
 * :mod:`tests.support.factories` -- pytest fixtures making organizations, connections, identities, users.
 
-conftest.py files hold fixtures only; test modules import helpers from here.
+conftest.py files hold fixtures only; test modules import helpers from here (the live-server
+drivers stay with their servers: tests/services/helpers.py, tests/interop/harness.py).
 """

@@ -9,8 +9,9 @@ The codes are read from the source of ``src/tenant_sso`` (not by running it), so
   subclass of it, found by name across the package;
 * a local name holding the code, when it is assigned string literals (``code = "a" if x else "b"``)
   or unpacked from a module-level table (``code, message, status = TABLE.get(k, default)``);
-* families built by the HTTP seam (``f"{what}_timeout"``): each suffix, followed through functions
-  that pass their ``what`` on, is combined with every literal ``what`` a caller gives.
+* families built by the HTTP seam (``f"{what}_timeout"``, given to an error class directly or by
+  an error class's ``__init__``): each suffix, followed through functions that pass their
+  ``what`` on, is combined with every literal ``what`` a caller gives.
 
 Not reason codes, so not scanned: form and command validation (``InvalidValue``, listed in
 docs/admin.md, "Validation") and Cognito onboarding errors (``CognitoError``, listed in
@@ -175,8 +176,35 @@ def _what_argument(call: ast.Call, params: list[str]) -> ast.expr | None:
     return None
 
 
-def scan() -> Scan:
-    modules = list(_modules())
+def _family_classes(modules: list[tuple[str, ast.Module]], classes: set[str], result: Scan) -> set[str]:
+    """Error classes whose ``__init__`` builds the code from ``what``
+    (``super().__init__(f"{what}_timeout", ...)``): a call of one names a family member."""
+    family: set[str] = set()
+    for _, tree in modules:
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.ClassDef) and node.name in classes):
+                continue
+            for init in node.body:
+                if not (isinstance(init, ast.FunctionDef) and init.name == "__init__"):
+                    continue
+                for call in ast.walk(init):
+                    if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                            and call.func.attr == "__init__" and isinstance(call.func.value, ast.Call)
+                            and _name(call.func.value.func) == "super"):
+                        argument = _code_argument(call)
+                        suffix = _family_suffix(argument) if argument is not None else None
+                        if suffix is not None:
+                            result.suffixes.setdefault(node.name, set()).add(suffix)
+                            result.params[node.name] = (
+                                [a.arg for a in init.args.args] + ["*"] + [a.arg for a in init.args.kwonlyargs]
+                            )
+                            family.add(node.name)
+    return family
+
+
+def scan(modules: list[tuple[str, ast.Module]] | None = None) -> Scan:
+    """The codes ``modules`` (default: every module of src/tenant_sso but migrations) can raise."""
+    modules = list(_modules()) if modules is None else modules
     classes = _error_classes(modules) - NOT_REASON_CODES
     result = Scan()
     for _, tree in modules:
@@ -185,6 +213,7 @@ def scan() -> Scan:
             params = [a.arg for a in function.args.args] + ["*"] + [a.arg for a in function.args.kwonlyargs]
             if "what" in params or function.name not in result.params:
                 result.params[function.name] = params
+    family = _family_classes(modules, classes, result)  # their calls are followed by _families
     for where_file, tree in modules:
         tables = {
             target.id: node.value
@@ -195,7 +224,7 @@ def scan() -> Scan:
         }
         enclosing = {id(child): function for function in _functions(tree) for child in ast.walk(function)}
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and _name(node.func) in classes):
+            if not (isinstance(node, ast.Call) and _name(node.func) in classes - family):
                 continue
             where = f"{where_file}:{node.lineno}"
             argument = _code_argument(node)
@@ -293,6 +322,27 @@ def _onboarding_codes() -> frozenset[str]:
     section = ONBOARDING_DOC.read_text().split("\n## Errors\n", 1)[1].split("\n## ", 1)[0]
     return frozenset(code for line in section.splitlines() if line.startswith("| `")
                      for code in re.findall(r"`([a-z0-9_]+)`", line.split("|")[1]))
+
+
+def test_the_scanner_follows_codes_built_by_typed_errors() -> None:
+    """Provider errors as types (``ProviderTimeout(what)`` building ``f"{what}_timeout"``) keep
+    their codes visible to the scanner; the ``what`` given by a caller names the family member."""
+    source = """
+class SSOError(Exception): ...
+class ProviderError(SSOError): ...
+class ProviderTimeout(ProviderError):
+    def __init__(self, what, *, detail=""):
+        super().__init__(f"{what}_timeout", detail=detail)
+def fetch(url, *, what):
+    raise ProviderTimeout(what, detail=url)
+def keys():
+    return fetch("https://idp.example/keys", what="jwks")
+def refused():
+    raise ProviderError("internal_address")
+"""
+    result = scan([("tenant_sso/example.py", ast.parse(source))])
+    assert not result.unresolved
+    assert set(result.codes) == {"jwks_timeout", "internal_address"}
 
 
 def test_every_code_the_source_raises_is_documented_and_nothing_more() -> None:
