@@ -14,7 +14,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib.auth import get_user_model
 
-from tenant_sso.connections import ConnectionSpec, upsert_connection
 from tenant_sso.flows import SESSION_KEY, UPSTREAM_LOGOUT_KEY
 from tests.support import urls
 
@@ -27,15 +26,12 @@ def query(url: str) -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def connection(db: Any) -> Any:
+def connection(make_connection: Any) -> Any:
     def make(upstream: str = "") -> Any:
-        conn, _ = upsert_connection(ConnectionSpec(
-            org_slug="acme", kind="cognito", issuer="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool",
-            cognito_domain=DOMAIN, identity_provider="AcmeOkta", client_id="acme-client",
-            client_secret="acme-secret", allowed_groups=["engineering"], logout_redirect_url="/login/?logged_out=1",
+        return make_connection(
+            "acme", cognito_domain=DOMAIN, identity_provider="AcmeOkta", logout_redirect_url="/login/?logged_out=1",
             extra={"upstream_logout_url": upstream},
-        ))
-        return conn
+        )
     return make
 
 
