@@ -45,7 +45,7 @@ for entry in (ROOT / "example", ROOT):
 import httpx  # noqa: E402
 from tests.services import servers  # noqa: E402
 from tests.services.helpers import AppBrowser, on  # noqa: E402
-from tests.sso import parse_forms  # noqa: E402
+from tests.support.html import parse_forms  # noqa: E402
 
 PEER_SITE = ROOT / "benchmarks" / ".peer-site"
 PEER_PACKAGES = ["mozilla-django-oidc==5.0.2", "pyjwt"]

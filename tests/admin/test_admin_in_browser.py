@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 
 from tenant_sso.models import Connection, LoginEvent
+from tests.support import urls
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +23,7 @@ def site(live_server: Any, tenants: Any, idp: Any, admin_user: Any, settings: An
     app = str(live_server.url)
     settings.TENANT_SSO_BASE_URL = ""
     for client_id in ("acme-client", "globex-client"):
-        idp.idp.add_callback_url(client_id, f"{app}/api/oidc/cognito/callback/")
+        idp.idp.add_callback_url(client_id, urls.callback_url(app))
         idp.idp.add_logout_url(client_id, f"{app}/login/?logged_out=1")
     for connection in tenants.values():
         connection.logout_redirect_url = f"{app}/login/?logged_out=1"

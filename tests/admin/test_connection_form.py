@@ -3,16 +3,15 @@ mappings as ``idp-group = Django group`` lines, and messages a person can act on
 
 from __future__ import annotations
 
-import re
-from html import unescape
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
 from tenant_sso.models import Connection, Organization
-from tests.admin.forms import form_values
-from tests.conftest import GLOBEX_ADMINS, GLOBEX_ENGINEERS
+from tests.support.admin import errors_of, messages_of, new_connection
+from tests.support.html import form_values
+from tests.support.idp import GLOBEX_ADMINS, GLOBEX_ENGINEERS
 
 pytestmark = pytest.mark.django_db
 
@@ -23,40 +22,9 @@ def change_url(connection: Connection) -> str:
     return reverse("admin:tenant_sso_connection_change", args=[connection.pk])
 
 
-def errors_of(html: str) -> str:
-    return unescape(" ".join(re.findall(r'<ul class="errorlist"[^>]*>(.*?)</ul>', html, re.S)))
-
-
-def messages_of(html: str) -> str:
-    return unescape(" ".join(re.findall(r'<ul class="messagelist">(.*?)</ul>', html, re.S)))
-
-
 @pytest.fixture
-def org(db: Any) -> Organization:
-    return Organization.objects.create(name="Initech", slug="initech")
-
-
-def new_connection(**overrides: str) -> dict[str, str]:
-    data = {
-        "name": "",
-        "kind": "cognito",
-        "enabled": "on",
-        "client_id": "5abc1defg2hij3klm4nop5qrs",
-        "client_secret": "s3cret-from-cognito",
-        "token_auth_method": "auto",
-        "issuer": "eu-west-1_AbC123xyz",
-        "cognito_domain": "initech.auth.eu-west-1.amazoncognito.com",
-        "identity_provider": "InitechOkta",
-        "allowed_groups": "engineering\nsso-admins\n",
-        "group_mapping": "sso-admins = Administrators\nengineering = Engineers",
-        "groups_claim": "",
-        "roles_claim": "",
-        "max_session_age": "28800",
-        "logout_redirect_url": "",
-        "upstream_logout_url": "",
-    }
-    data.update(overrides)
-    return data
+def org(make_organization: Any) -> Organization:
+    return make_organization("initech")
 
 
 def add(admin_client: Any, org: Organization, **overrides: str) -> Any:

@@ -15,12 +15,12 @@ from django.test import Client
 from django.urls import reverse
 
 from tenant_sso.models import Connection, FederatedIdentity, LoginEvent
-from tests.sso import path_of
+from tests.support import urls
+from tests.support.driver import path_of, post_start
 
 pytestmark = pytest.mark.django_db
 
 APP = "http://127.0.0.1:8000"
-LOOPBACK_CALLBACK = f"{APP}/api/oidc/cognito/callback/"
 LOOPBACK_SIGNOUT = f"{APP}/login/?logged_out=1"
 
 
@@ -56,7 +56,7 @@ def run_test_connection(client: Any, connection: Connection) -> dict[str, tuple[
 def loopback_app(settings: Any, tenants: Any, idp: Any) -> Connection:
     """acme, as deployed on http://127.0.0.1:8000 with its callback and sign-out URLs registered."""
     settings.TENANT_SSO_BASE_URL = APP
-    idp.idp.add_callback_url("acme-client", LOOPBACK_CALLBACK)
+    idp.idp.add_callback_url("acme-client", urls.callback_url(APP))
     idp.idp.add_logout_url("acme-client", LOOPBACK_SIGNOUT)
     acme: Connection = tenants["acme"]
     acme.logout_redirect_url = LOOPBACK_SIGNOUT
@@ -127,7 +127,7 @@ def test_unregistered_callback_and_signout_urls_say_where_to_add_them(
     checks = run_test_connection(admin_client, acme)
     status, reason = checks["Authorization request (redirect URI)"]
     assert status == "failed"
-    assert "http://localhost:8123/api/oidc/cognito/callback/" in reason and "Allowed callback URLs" in reason
+    assert urls.callback_url("http://localhost:8123") in reason and "Allowed callback URLs" in reason
     status, reason = checks["Sign-out URL"]
     assert status == "failed" and "Allowed sign-out URLs" in reason
     assert checks["Token endpoint (client ID and secret)"][0] == "passed"
@@ -236,7 +236,7 @@ def test_a_disabled_connection_can_be_tried_before_it_is_enabled(
     callback = path_of(browser.authorize(start_try_login(admin_client, acme), "alice@acme.test").headers["location"])
     assert 'id="test-decision">allowed' in admin_client.get(callback).content.decode()
     assert not FederatedIdentity.objects.exists()
-    start = client.post("/api/oidc/cognito/login/", {"org": "acme"})
+    start = post_start(client, "acme")
     assert start.status_code == 404 and b"unknown_organization" in start.content
 
 
@@ -269,6 +269,6 @@ def test_signout_check_probes_the_upstream_hop_when_configured(
     loopback_app.upstream_logout_url = "https://acme.okta.example/oauth2/v1/logout"
     loopback_app.save()
     status, reason = run_test_connection(admin_client, loopback_app)["Sign-out URL"]
-    assert status == "failed" and f"{APP}/api/oidc/cognito/logout/upstream/" in reason
-    idp.idp.add_logout_url("acme-client", f"{APP}/api/oidc/cognito/logout/upstream/")
+    assert status == "failed" and f"{APP}{urls.logout_upstream()}" in reason
+    idp.idp.add_logout_url("acme-client", f"{APP}{urls.logout_upstream()}")
     assert run_test_connection(admin_client, loopback_app)["Sign-out URL"][0] == "passed"

@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 from django.urls import reverse
 
 from tenant_sso.models import Connection, LoginEvent
-from tests.admin.test_connection_tools import closed_port
-from tests.sso import path_of
+from tests.support.driver import path_of
+from tests.support.stubs import closed_port
 
 
 def try_url(connection: Connection) -> str:

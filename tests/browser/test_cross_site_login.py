@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from example_project import demo
+from tests.support import urls
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LOGIN = "/api/oidc/cognito/login/"
 
 
 @pytest.fixture
@@ -69,14 +69,14 @@ def me(page: Any, app: str) -> Any:
 def test_a_page_elsewhere_cannot_start_a_login_it_only_reaches_the_confirmation(
     page: Any, demo_site: str, attacker: Callable[[str], str], shot: Any
 ) -> None:
-    evil = attacker(f'<script>location = "{demo_site}{LOGIN}?org=acme&next=/"</script>')
+    evil = attacker(f'<script>location = "{demo_site}{urls.login()}?org=acme&next=/"</script>')
     idp_requests: list[str] = []
     page.on("request", lambda r: idp_requests.append(r.url) if "/oauth2/authorize" in r.url else None)
 
     page.goto(evil)
     page.wait_for_selector("#sso-confirm-organization")
 
-    assert page.url.startswith(f"{demo_site}{LOGIN}")
+    assert page.url.startswith(f"{demo_site}{urls.login()}")
     assert page.inner_text("#sso-confirm-organization") == "Acme Corp (Okta)"
     assert page.is_visible("#sso-confirm-continue")
     assert idp_requests == []  # the identity provider was never asked
@@ -99,7 +99,7 @@ def test_a_signed_in_session_is_not_replaced_by_a_page_elsewhere(
     assert me(page, demo_site).json()["email"] == "alice@acme.test"
 
     # A navigation to another tenant's login start.
-    page.goto(attacker(f'<script>location = "{demo_site}{LOGIN}?org=globex"</script>'))
+    page.goto(attacker(f'<script>location = "{demo_site}{urls.login()}?org=globex"</script>'))
     page.wait_for_selector("#sso-confirm-switch")
     assert page.inner_text("#sso-confirm-organization") == "Globex (Entra ID)"
     assert page.inner_text("#sso-confirm-current") == "Acme Corp (Okta)"
@@ -107,10 +107,10 @@ def test_a_signed_in_session_is_not_replaced_by_a_page_elsewhere(
 
     # An auto-submitted cross-site form: refused by CSRF, nothing started.
     page.goto(attacker(
-        f'<form id="f" method="post" action="{demo_site}{LOGIN}">'
+        f'<form id="f" method="post" action="{demo_site}{urls.login()}">'
         '<input name="org" value="globex"><input name="confirm" value="globex"></form>'
         '<script>document.getElementById("f").submit()</script>'
     ))
-    page.wait_for_url(f"{demo_site}{LOGIN}")
+    page.wait_for_url(f"{demo_site}{urls.login()}")
     assert "CSRF" in page.content()
     assert me(page, demo_site).json()["email"] == "alice@acme.test"

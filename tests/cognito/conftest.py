@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.sso import CALLBACK, LOGGED_OUT
-
-CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+from tests.support import urls
+from tests.support.cognito import CallLog, build_provisioner, make_client
 
 
 def pytest_configure(config: Any) -> None:
@@ -31,39 +30,6 @@ def moto_endpoint() -> Iterator[str]:
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
-
-
-class CallLog:
-    """Operation names a boto3 client sent, recorded through botocore's event system."""
-
-    def __init__(self) -> None:
-        self.operations: list[str] = []
-
-    def __call__(self, model: Any, **kwargs: Any) -> None:
-        self.operations.append(model.name)
-
-    def clear(self) -> None:
-        self.operations.clear()
-
-    def writes(self) -> list[str]:
-        return [op for op in self.operations if not op.startswith(("Describe", "List"))]
-
-
-_SESSION: Any = None
-
-
-def make_client(endpoint: str, region: str = "us-east-1") -> Any:
-    """A cognito-idp client on ``endpoint``; one boto3 session for all (its model loading is cached)."""
-    global _SESSION
-    import boto3  # type: ignore[import-untyped]
-    from botocore.config import Config  # type: ignore[import-untyped]
-
-    if _SESSION is None:
-        _SESSION = boto3.session.Session()
-    return _SESSION.client(
-        "cognito-idp", region_name=region, endpoint_url=endpoint,
-        config=Config(retries={"total_max_attempts": 1}), **CREDENTIALS,
-    )
 
 
 @pytest.fixture
@@ -105,8 +71,8 @@ def pool(make_pool: Any) -> str:
 
 @pytest.fixture(autouse=True)
 def _cognito_settings(settings: Any) -> None:
-    settings.TENANT_SSO_COGNITO_CALLBACK_URL = CALLBACK
-    settings.TENANT_SSO_COGNITO_LOGOUT_URLS = [LOGGED_OUT]
+    settings.TENANT_SSO_COGNITO_CALLBACK_URL = urls.callback_url()
+    settings.TENANT_SSO_COGNITO_LOGOUT_URLS = [urls.logged_out_url()]
     settings.TENANT_SSO_COGNITO_POOLS = []
 
 
@@ -122,55 +88,7 @@ def provisioner(cognito: Any, sleeps: list[float]) -> Any:
     return build_provisioner(cognito, sleeps)
 
 
-def build_provisioner(client: Any, sleeps: list[float], **kwargs: Any) -> Any:
-    from tenant_sso.cognito.aws import CognitoAPI
-    from tenant_sso.cognito.onboarding import Provisioner
-    from tenant_sso.cognito.throttle import RateLimiter, RetryPolicy
-
-    api = CognitoAPI(
-        lambda region: client,
-        limiter=RateLimiter(1000.0, burst=1000),
-        retry=RetryPolicy(max_attempts=4, sleep=sleeps.append),
-    )
-    kwargs.setdefault("managed_login_branding", False)
-    return Provisioner(api=api, **kwargs)
-
-
 @pytest.fixture
 def upstream_secret(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("ACME_OKTA_SECRET", "okta-secret-1")
     return "ACME_OKTA_SECRET"
-
-
-def onboard_args(pool_id: str | None, *extra: str, org: str = "acme") -> list[str]:
-    args = ["onboard", "--org", org, "--issuer", f"https://{org}.okta.test",
-            "--upstream-client-id", f"{org}-okta-client", "--upstream-client-secret-env", "ACME_OKTA_SECRET",
-            "--email-domain", f"{org}.test", "--allowed-group", "engineering"]
-    if pool_id:
-        args += ["--user-pool-id", pool_id]
-    return args + list(extra)
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex[:8]
-
-
-class AwsErrors:
-    """A botocore ``before-call`` handler answering the first ``times`` calls with an AWS error
-    (``code``), as Cognito would, then letting calls through to moto. Register it with
-    ``client.meta.events.register("before-call.cognito-idp.<Operation>", handler)``."""
-
-    def __init__(self, code: str, times: int = 1, message: str = "", status: int = 400) -> None:
-        self.code, self.remaining, self.message, self.status = code, times, message or code, status
-        self.answered = 0
-
-    def __call__(self, **kwargs: Any) -> Any:
-        from botocore.awsrequest import AWSResponse  # type: ignore[import-untyped]
-
-        if self.remaining <= 0:
-            return None
-        self.remaining -= 1
-        self.answered += 1
-        error = {"Error": {"Code": self.code, "Message": self.message},
-                 "ResponseMetadata": {"HTTPStatusCode": self.status}}
-        return AWSResponse("https://cognito-idp.us-east-1.amazonaws.com/", self.status, {}, None), error

@@ -17,8 +17,7 @@ from django.test import RequestFactory
 
 from tenant_sso.cognito.admin_actions import onboard_to_cognito
 from tenant_sso.models import Connection, Organization
-
-from .conftest import onboard_args
+from tests.support.cognito import onboard_args
 
 pytestmark = pytest.mark.django_db
 
@@ -44,10 +43,10 @@ def _request(data: dict[str, Any]) -> Any:
 
 
 def test_preview_shows_the_plan_and_apply_onboards_a_new_tenant(
-    provisioner: Any, cognito: Any, pool: str, settings: Any
+    provisioner: Any, cognito: Any, pool: str, settings: Any, make_organization: Any
 ) -> None:
     settings.TENANT_SSO_COGNITO_POOLS = [{"user_pool_id": pool}]
-    org = Organization.objects.create(slug="acme", name="Acme")
+    org = make_organization("acme")
     org.domains.create(domain="acme.test")
     queryset = Organization.objects.filter(pk=org.pk)
     fields = {"issuer": "https://acme.okta.test", "upstream_client_id": "okta-client",
@@ -125,7 +124,7 @@ def test_the_action_through_the_admin_changelist(
 
 
 def test_the_upstream_groups_scope_is_validated_and_sent_to_cognito(
-    provisioner: Any, cognito: Any, pool: str, settings: Any
+    provisioner: Any, cognito: Any, pool: str, settings: Any, make_organization: Any
 ) -> None:
     from tenant_sso.cognito.admin_actions import UpstreamForm
 
@@ -135,7 +134,7 @@ def test_the_upstream_groups_scope_is_validated_and_sent_to_cognito(
     assert not form.is_valid() and "is not a scope name" in str(form.errors["groups_scope"])
 
     settings.TENANT_SSO_COGNITO_POOLS = [{"user_pool_id": pool}]
-    org = Organization.objects.create(slug="acme", name="Acme")
+    org = make_organization("acme")
     org.domains.create(domain="acme.test")
     request = _request({**upstream, "groups_scope": "groups okta.groups", "apply": "1"})
     assert onboard_to_cognito(_admin(provisioner), request, Organization.objects.filter(pk=org.pk)) is None

@@ -15,9 +15,8 @@ import pytest
 from django.core.management import call_command
 
 from tenant_sso.models import Connection
-from tests.sso import IdPBrowser, sso_login
-
-from .conftest import onboard_args
+from tests.support.cognito import onboard_args
+from tests.support.driver import IdPBrowser, sso_login
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

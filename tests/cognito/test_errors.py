@@ -10,8 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tenant_sso.models import Connection
-
-from .conftest import AwsErrors, onboard_args
+from tests.support.cognito import AwsErrors, onboard_args
 
 pytestmark = pytest.mark.django_db
 

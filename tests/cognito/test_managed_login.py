@@ -16,7 +16,7 @@ from botocore.stub import ANY, Stubber  # type: ignore[import-untyped]
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from .conftest import build_provisioner, make_client, onboard_args
+from tests.support.cognito import build_provisioner, make_client, onboard_args
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 from tenant_sso import crypto
 from tenant_sso.models import Connection, LoginEvent, SSOSession
 from tenant_sso.sessions import key_digest
-
-from .conftest import onboard_args
+from tests.support import urls
+from tests.support.cognito import onboard_args
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def test_onboard_creates_identity_provider_app_client_and_connection(
     assert client["AllowedOAuthFlows"] == ["code"]
     assert client["AllowedOAuthScopes"] == ["openid"]
     assert client["AllowedOAuthFlowsUserPoolClient"] is True
-    assert client["CallbackURLs"] == ["http://testserver/api/oidc/cognito/callback/"]
+    assert client["CallbackURLs"] == [urls.callback_url()]
     assert client["LogoutURLs"] == ["http://testserver/login/?logged_out=1"]
     assert {"custom:groups", "custom:roles"} <= set(client["WriteAttributes"]) & set(client["ReadAttributes"])
 
@@ -161,7 +161,7 @@ def test_status_shows_a_change_made_behind_our_back_and_onboard_repairs_it(
 
     assert "Updated acme" in run(provisioner, *onboard_args(pool))
     repaired = cognito.describe_user_pool_client(UserPoolId=pool, ClientId=client_id)["UserPoolClient"]
-    assert repaired["CallbackURLs"] == ["http://testserver/api/oidc/cognito/callback/"]
+    assert repaired["CallbackURLs"] == [urls.callback_url()]
     assert repaired["AllowedOAuthScopes"] == ["openid"]
     # The fields we do not manage survive the update (update_user_pool_client resets omitted ones).
     assert repaired["IdTokenValidity"] == 15

@@ -12,8 +12,7 @@ from django.core.management.base import CommandError
 
 from tenant_sso.cognito.throttle import RateLimiter, RetryPolicy, ThrottledOut
 from tenant_sso.models import Connection
-
-from .conftest import AwsErrors, onboard_args
+from tests.support.cognito import AwsErrors, onboard_args
 
 
 def throttle(times: int) -> AwsErrors:

@@ -16,9 +16,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from tenant_sso.models import Connection, Organization, OrganizationDomain
-from tests.admin.forms import form_values
-from tests.admin.test_connection_form import errors_of, new_connection
-from tests.cognito.conftest import onboard_args
+from tests.support.admin import errors_of, new_connection
+from tests.support.cognito import onboard_args
+from tests.support.html import form_values
 
 pytestmark = pytest.mark.django_db
 
@@ -233,8 +233,8 @@ SPELLINGS = ["acme.com", "ACME.com", "Acme.COM.", "acme.com.", " acme.com"]
 
 
 @pytest.mark.parametrize("spelling", SPELLINGS)
-def test_a_taken_domain_in_the_admin_names_its_owner(admin_client: Any, spelling: str) -> None:
-    owner = Organization.objects.create(name="Acme Corp", slug="acme")
+def test_a_taken_domain_in_the_admin_names_its_owner(admin_client: Any, make_organization: Any, spelling: str) -> None:
+    owner = make_organization("acme", "Acme Corp")
     OrganizationDomain.objects.create(organization=owner, domain="acme.com")
     url = reverse("admin:tenant_sso_organization_add")
     data = form_values(admin_client.get(url).content.decode(), "organization_form")
@@ -246,8 +246,10 @@ def test_a_taken_domain_in_the_admin_names_its_owner(admin_client: Any, spelling
 
 
 @pytest.mark.parametrize("spelling", SPELLINGS)
-def test_a_taken_domain_on_the_owners_page_is_not_added_twice(admin_client: Any, spelling: str) -> None:
-    owner = Organization.objects.create(name="Acme Corp", slug="acme")
+def test_a_taken_domain_on_the_owners_page_is_not_added_twice(
+    admin_client: Any, make_organization: Any, spelling: str
+) -> None:
+    owner = make_organization("acme", "Acme Corp")
     OrganizationDomain.objects.create(organization=owner, domain="acme.com")
     url = reverse("admin:tenant_sso_organization_change", args=[owner.pk])
     data = form_values(admin_client.get(url).content.decode(), "organization_form")
@@ -259,8 +261,8 @@ def test_a_taken_domain_on_the_owners_page_is_not_added_twice(admin_client: Any,
 
 
 @pytest.mark.parametrize("spelling", SPELLINGS)
-def test_a_taken_domain_in_the_command_names_its_owner(spelling: str) -> None:
-    owner = Organization.objects.create(name="Acme Corp", slug="acme")
+def test_a_taken_domain_in_the_command_names_its_owner(make_organization: Any, spelling: str) -> None:
+    owner = make_organization("acme", "Acme Corp")
     OrganizationDomain.objects.create(organization=owner, domain="acme.com")
     result = command_create(org="evil", domain=spelling)
     assert result.error is not None
@@ -268,8 +270,10 @@ def test_a_taken_domain_in_the_command_names_its_owner(spelling: str) -> None:
     assert not Organization.objects.filter(slug="evil").exists()
 
 
-def test_a_taken_domain_in_onboarding_names_its_owner(request: pytest.FixtureRequest, call_log: Any) -> None:
-    owner = Organization.objects.create(name="Globex", slug="globex")
+def test_a_taken_domain_in_onboarding_names_its_owner(
+    request: pytest.FixtureRequest, call_log: Any, make_organization: Any
+) -> None:
+    owner = make_organization("globex")
     OrganizationDomain.objects.create(organization=owner, domain="globex.test")
     result = onboarding(request, "--email-domain", "GLOBEX.test.")
     assert result.error is not None and "[email_domain_taken] globex.test already belongs to globex (Globex)" in result.error

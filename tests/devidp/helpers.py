@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 import secrets
 import ssl
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from tenant_sso.devidp import DevIdPServer
+from tests.support.html import hidden_fields
 
 CALLBACK = "http://127.0.0.1:8000/api/oidc/cognito/callback/"
 LOGGED_OUT = "http://127.0.0.1:8000/"
@@ -89,10 +89,6 @@ def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
     digest = hashlib.sha256(verifier.encode()).digest()
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def hidden_fields(html: str) -> dict[str, str]:
-    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
 
 
 def query_of(url: str) -> dict[str, str]:

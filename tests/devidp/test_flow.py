@@ -123,7 +123,7 @@ def test_typed_email_and_unknown_email(server: DevIdPServer, browser: Browser) -
 
 
 def test_csrf_token_must_match(server: DevIdPServer, browser: Browser) -> None:
-    from .helpers import hidden_fields
+    from tests.support.html import hidden_fields
 
     fields = hidden_fields(browser.authorize().text)
     forged = browser.http.post(
@@ -133,7 +133,7 @@ def test_csrf_token_must_match(server: DevIdPServer, browser: Browser) -> None:
 
 
 def test_cancel_is_access_denied(server: DevIdPServer, browser: Browser) -> None:
-    from .helpers import hidden_fields
+    from tests.support.html import hidden_fields
 
     fields = hidden_fields(browser.authorize(state="s-9").text)
     denied = browser.http.post(f"{server.base_url}/login", data={**fields, "action": "cancel"})
@@ -347,7 +347,7 @@ def test_silent_sso_on_second_authorize(server: DevIdPServer, browser: Browser) 
 
 
 def test_session_cookie_attributes(browser: Browser) -> None:
-    from .helpers import hidden_fields
+    from tests.support.html import hidden_fields
 
     fields = hidden_fields(browser.authorize().text)
     answer = browser.http.post(f"{browser.server.base_url}/login", data={**fields, "user": "alice@acme.test"})
@@ -463,8 +463,7 @@ def test_keep_stale_attributes_emulates_cognito(devidp_factory: Factory) -> None
 
 def test_groups_too_long_cannot_sign_in(server: DevIdPServer, browser: Browser) -> None:
     from tenant_sso.devidp import DevIdPSignInError
-
-    from .helpers import hidden_fields
+    from tests.support.html import hidden_fields
 
     browser.login()  # signed in with short groups
     server.idp.set_groups("AcmeOkta", "alice@acme.test", [f"group-{i:04d}-{'x' * 40}" for i in range(60)])

@@ -17,7 +17,7 @@ from tenant_sso import wiring
 from tenant_sso.adapter import SSOAdapter
 from tenant_sso.connections import ConnectionSpec, upsert_connection
 from tenant_sso.exceptions import ProviderError
-from tenant_sso.models import Connection, Organization
+from tenant_sso.models import Connection
 from tenant_sso.oidc.http import ProviderHTTP, make_client
 
 pytestmark = pytest.mark.django_db
@@ -136,8 +136,8 @@ def test_discovery_naming_another_issuer_changes_nothing(monkeypatch: Any) -> No
 
 
 # -- the admin form -----------------------------------------------------------------------------
-def test_the_admin_keeps_the_slash_and_edits_scopes_and_algorithms(admin_client: Any) -> None:
-    org = Organization.objects.create(name="Initech", slug="initech")
+def test_the_admin_keeps_the_slash_and_edits_scopes_and_algorithms(admin_client: Any, make_organization: Any) -> None:
+    org = make_organization("initech")
     data = {
         "organization": str(org.pk), "name": "", "kind": "oidc", "enabled": "on", "client_id": "c1",
         "client_secret": "s", "token_auth_method": "auto", "issuer": AUTH0, "cognito_domain": "",
@@ -162,17 +162,12 @@ def test_the_admin_keeps_the_slash_and_edits_scopes_and_algorithms(admin_client:
     assert checked == ["ES256", "PS256"]
 
 
-def test_a_connection_that_already_admitted_users_is_not_changed(monkeypatch: Any) -> None:
+def test_a_connection_that_already_admitted_users_is_not_changed(monkeypatch: Any, make_identity: Any) -> None:
     """Identities exist under the stored issuer: it was right once, so the provider changed its
     issuer; adopting it would give every user a second account."""
-    from django.contrib.auth import get_user_model
-
-    from tenant_sso.models import FederatedIdentity
-
     serve_discovery(monkeypatch, AUTH0)
     connection = stripped_row()
-    user = get_user_model().objects.create_user("initech.x")
-    FederatedIdentity.objects.create(user=user, connection=connection, issuer=connection.issuer, subject="s1")
+    make_identity(connection, subject="s1")
     with pytest.raises(ProviderError) as info:
         wiring.metadata_for(connection)
     assert info.value.code == "discovery_issuer_mismatch" and "identities exist" in info.value.detail

@@ -9,8 +9,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tenant_sso.models import FederatedIdentity, LoginEvent
-from tests.conftest import GLOBEX_ADMINS, GLOBEX_ENGINEERS
-from tests.sso import LOGGED_OUT, LOGIN, LOGOUT, sso_login
+from tests.support import urls
+from tests.support.driver import sso_login
+from tests.support.idp import GLOBEX_ADMINS, GLOBEX_ENGINEERS
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def me(client: Any) -> tuple[int, dict[str, Any]]:
 
 
 def test_login_start_redirects_to_cognito_authorize_with_pkce_state_nonce(client: Any, tenants: Any, idp: Any) -> None:
-    response = client.post(LOGIN, {"org": "acme"})
+    response = client.post(urls.login(), {"org": "acme"})
     assert response.status_code == 302
     url = urlsplit(response["Location"])
     assert f"{url.scheme}://{url.netloc}{url.path}" == f"{idp.base_url}/oauth2/authorize"
@@ -32,7 +33,7 @@ def test_login_start_redirects_to_cognito_authorize_with_pkce_state_nonce(client
     assert query["identity_provider"] == "AcmeOkta"
     assert query["code_challenge_method"] == "S256" and len(query["code_challenge"]) == 43
     assert len(query["state"]) >= 32 and len(query["nonce"]) >= 32 and query["state"] != query["nonce"]
-    assert query["redirect_uri"] == "http://testserver/api/oidc/cognito/callback/"
+    assert query["redirect_uri"] == urls.callback_url()
     assert response["Cache-Control"] == "no-store"
 
 
@@ -84,16 +85,16 @@ def test_user_without_groups_is_refused_fail_closed(client: Any, tenants: Any, b
 def test_logout_redirects_to_cognito_logout_and_ends_session(client: Any, tenants: Any, browser: Any, idp: Any) -> None:
     sso_login(client, browser, email="alice@acme.test", org="acme")
     assert me(client)[0] == 200
-    assert client.get(LOGOUT).status_code == 405  # GET cannot log anyone out
-    response = client.post(LOGOUT)
+    assert client.get(urls.logout()).status_code == 405  # GET cannot log anyone out
+    response = client.post(urls.logout())
     assert response.status_code == 302
     url = urlsplit(response["Location"])
     assert f"{url.scheme}://{url.netloc}{url.path}" == f"{idp.base_url}/logout"
-    assert parse_qs(url.query) == {"client_id": ["acme-client"], "logout_uri": [LOGGED_OUT]}
+    assert parse_qs(url.query) == {"client_id": ["acme-client"], "logout_uri": [urls.logged_out_url()]}
     assert me(client)[0] == 401
     # The identity provider ends its own session and returns to the registered sign-out URL.
     answer = browser.get(response["Location"])
-    assert answer.status_code == 302 and answer.headers["location"] == LOGGED_OUT
+    assert answer.status_code == 302 and answer.headers["location"] == urls.logged_out_url()
     assert LoginEvent.objects.filter(outcome="logout").count() == 1
 
 
@@ -102,17 +103,17 @@ def test_logout_requires_csrf_token(tenants: Any, browser: Any) -> None:
 
     client = Client(enforce_csrf_checks=True)
     sso_login(client, browser, email="alice@acme.test", org="acme")
-    assert client.post(LOGOUT).status_code == 403
+    assert client.post(urls.logout()).status_code == 403
     assert me(client)[0] == 200
     token = client.cookies["csrftoken"].value
-    assert client.post(LOGOUT, HTTP_X_CSRFTOKEN=token).status_code == 302
+    assert client.post(urls.logout(), HTTP_X_CSRFTOKEN=token).status_code == 302
     assert me(client)[0] == 401
 
 
 def test_second_login_maps_groups_again(client: Any, tenants: Any, browser: Any, idp: Any) -> None:
     sso_login(client, browser, email="alice@acme.test", org="acme")
     assert me(client)[1]["groups"] == ["Administrators", "Engineers"]
-    client.post(LOGOUT)
+    client.post(urls.logout())
     _set_groups(idp, "AcmeOkta", "alice@acme.test", ["engineering"])
     browser.http.cookies.clear()  # a fresh IdP login, so the new groups are read
     sso_login(client, browser, email="alice@acme.test", org="acme")
@@ -128,27 +129,29 @@ def test_manual_groups_are_kept_by_sync(client: Any, tenants: Any, browser: Any)
     sso_login(client, browser, email="alice@acme.test", org="acme")
     user = get_user_model().objects.get(email="alice@acme.test")
     user.groups.add(Group.objects.create(name="Beta testers"))
-    client.post(LOGOUT)
+    client.post(urls.logout())
     sso_login(client, browser, email="alice@acme.test", org="acme")
     assert "Beta testers" in me(client)[1]["groups"]
 
 
 def test_several_tabs_each_complete(client: Any, tenants: Any, browser: Any) -> None:
-    from tests.sso import CALLBACK, path_of
+    from tests.support import urls
+    from tests.support.driver import path_of
 
-    first = client.post(LOGIN, {"org": "acme", "next": "/one/"})
-    second = client.post(LOGIN, {"org": "acme", "next": "/two/"})
+    first = client.post(urls.login(), {"org": "acme", "next": "/one/"})
+    second = client.post(urls.login(), {"org": "acme", "next": "/two/"})
     answer_two = browser.authorize(second["Location"], "alice@acme.test")
     answer_one = browser.authorize(first["Location"], "alice@acme.test")
-    assert answer_one.headers["location"].startswith(CALLBACK)
+    assert answer_one.headers["location"].startswith(urls.callback_url())
     assert client.get(path_of(answer_two.headers["location"]))["Location"] == "/two/"
     assert client.get(path_of(answer_one.headers["location"]))["Location"] == "/one/"
 
 
 def test_replayed_callback_is_refused(client: Any, tenants: Any, browser: Any) -> None:
-    from tests.sso import path_of
+    from tests.support import urls
+    from tests.support.driver import path_of
 
-    start = client.post(LOGIN, {"org": "acme"})
+    start = client.post(urls.login(), {"org": "acme"})
     callback = path_of(browser.authorize(start["Location"], "alice@acme.test").headers["location"])
     assert client.get(callback).status_code == 302
     replay = client.get(callback)
@@ -156,11 +159,11 @@ def test_replayed_callback_is_refused(client: Any, tenants: Any, browser: Any) -
 
 
 def test_unknown_org_and_domain_get_clear_pages(client: Any, tenants: Any) -> None:
-    response = client.post(LOGIN, {"org": "nobody"})
+    response = client.post(urls.login(), {"org": "nobody"})
     assert response.status_code == 404 and b"unknown_organization" in response.content
-    response = client.post(LOGIN, {"email": "x@unknown.test"})
+    response = client.post(urls.login(), {"email": "x@unknown.test"})
     assert response.status_code == 404 and b"unknown_domain" in response.content
-    response = client.post(LOGIN)
+    response = client.post(urls.login())
     assert response.status_code == 400 and b"organization_missing" in response.content
     assert LoginEvent.objects.filter(outcome="error").count() == 3
 
@@ -182,10 +185,10 @@ def test_unreadable_client_secret_is_a_503_page_not_a_500(
     client: Any, tenants: Any, browser: Any, settings: Any
 ) -> None:
     """The encryption keys were rotated without re-encrypting: operators see why, users a clear page."""
-    start = client.post(LOGIN, {"org": "acme"})
+    start = client.post(urls.login(), {"org": "acme"})
     answer = browser.authorize(start["Location"], "alice@acme.test")
     settings.TENANT_SSO_ENCRYPTION_KEYS = ["kGX1lSo8pHZhX7Fb8eK8p0hTQ0pB9vKx3yqkYJ0w2dE="]
-    from tests.sso import path_of
+    from tests.support.driver import path_of
 
     response = client.get(path_of(answer.headers["location"]))
     assert response.status_code == 503 and b"client_secret_unreadable" in response.content

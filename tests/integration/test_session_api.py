@@ -14,7 +14,8 @@ from django.test import RequestFactory
 from django.views import View
 
 from tenant_sso.session import SSOInfo, SSORequiredMixin, get_sso, sso_required
-from tests.sso import sso_login
+from tests.support import urls
+from tests.support.driver import sso_login
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +97,7 @@ def test_decorator_and_mixin_check_the_organization(client: Any, tenants: Any, b
     assert call(client, any_org).content == b"acme:engineering,sso-admins"
     assert call(client, acme_only).content == b"acme page"
     assert call(client, GlobexView.as_view()).status_code == 403
-    client.post("/api/oidc/cognito/logout/")
+    client.post(urls.logout())
     sso_login(client, browser, email="carol@globex.test", org="globex")
     assert call(client, acme_only).status_code == 403
     assert call(client, GlobexView.as_view()).content == b"globex page"

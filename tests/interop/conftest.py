@@ -17,13 +17,21 @@ Everything is stopped at teardown. ``node_modules`` is installed from the lockfi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.interop.harness import OP, App, Browser, ensure_node_modules, make_op, redirect_uri
+from tests.interop.harness import (
+    App,
+    Browser,
+    Interop,
+    Tenant,
+    ensure_node_modules,
+    make_op,
+    redirect_uri,
+)
+from tests.support import urls
 
 SECRETS = {"initech": "initech-secret", "umbrella": "umbrella s3cret+/=:"}  # basic auth must encode these
 POOL = "us-east-1_Interop1"
@@ -60,36 +68,13 @@ COGNITO_USERS: dict[str, dict[str, Any]] = {
 }
 
 
-@dataclass
-class Tenant:
-    """One organization of the example app and the provider it signs in with."""
-
-    org: str
-    op: OP
-    allowed: str  # the sub of a user in an allowed group
-    refused: str  # the sub of a user in no allowed group
-    groupless: str  # the sub of a user whose token carries no groups claim
-
-    @property
-    def kind(self) -> str:
-        return str(self.op.config["shape"])
-
-
-@dataclass
-class Interop:
-    app: App
-    okta: OP
-    cognito: OP
-    tenants: dict[str, Tenant]
-
-
 @pytest.fixture(scope="module")
 def interop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Interop]:
     ensure_node_modules()
     workdir: Path = tmp_path_factory.mktemp("interop")
     app = App.prepare(workdir)
-    logged_out = f"{app.url}/login/?logged_out=1"
-    upstream_hop = f"{app.url}/api/oidc/cognito/logout/upstream/"
+    logged_out = urls.logged_out_url(app.url)
+    upstream_hop = f"{app.url}{urls.logout_upstream()}"
     common = {"grant_types": ["authorization_code"], "response_types": ["code"]}
     okta = make_op("oidc", users=OKTA_USERS, log=workdir / "okta.log", clients=[{
         **common, "redirect_uris": [redirect_uri(app, "initech")], "client_id": "initech-app", "client_secret": SECRETS["initech"],

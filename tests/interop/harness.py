@@ -23,7 +23,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import httpx
 from joserfc.jwk import RSAKey
 
-from tests.sso import parse_forms
+from tests.support import urls
+from tests.support.html import parse_forms
 
 ROOT = Path(__file__).resolve().parents[2]
 OP_DIR = Path(__file__).resolve().parent / "op"
@@ -170,11 +171,7 @@ def redirect_uri(app: App, org: str, kind: str = "oidc") -> str:
     """The redirect URI to register at an organization's OP: the one place the interop tests
     compute it (every OP fixture registers what this returns), the app's own rule
     (:func:`tenant_sso.flows.redirect_uri_for`: OIDC connections have their own)."""
-    from tenant_sso.flows import redirect_uri_for
-    from tenant_sso.models import Connection, Organization
-
-    return redirect_uri_for(Connection(kind=kind, organization=Organization(slug=org)), base_url=app.url)
-
+    return urls.redirect_uri_of(org, kind, app.url)
 
 
 @dataclass
@@ -303,24 +300,65 @@ class Browser:
         CSRF token) is clicked, redirects followed to the provider's first page."""
         if org is not None:
             params["org"] = org
-        page = self.get(f"{app.url}/api/oidc/cognito/login/", params=params)
+        page = self.get(f"{app.url}{urls.login()}", params=params)
         forms = parse_forms(page.text)
         index = next((i for i, f in enumerate(forms) if "confirm" in f["hidden"]), None)
         assert index is not None, f"no confirmation page ({page.status_code}): {page.text[:300]}"
         return self.submit(page, {}, form_index=index)
 
     def csrf(self, app: App) -> str:
-        self.http.get(f"{app.url}/api/me/")
+        self.http.get(f"{app.url}{urls.me()}")
         return str(self.http.cookies.get("csrftoken", domain="127.0.0.1") or "")
 
     def me(self, app: App) -> httpx.Response:
-        return self.http.get(f"{app.url}/api/me/")
+        return self.http.get(f"{app.url}{urls.me()}")
 
     def logout(self, app: App) -> httpx.Response:
         """POST the app's logout (CSRF-protected) and return its redirect, not followed."""
         token = self.csrf(app)
-        return self.http.post(f"{app.url}/api/oidc/cognito/logout/", headers={"X-CSRFToken": token})
+        return self.http.post(f"{app.url}{urls.logout()}", headers={"X-CSRFToken": token})
 
 
 def query_of(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+# -- the tenants the fixtures set up, and a whole login --------------------------------------
+@dataclass
+class Tenant:
+    """One organization of the example app and the provider it signs in with."""
+
+    org: str
+    op: OP
+    allowed: str  # the sub of a user in an allowed group
+    refused: str  # the sub of a user in no allowed group
+    groupless: str  # the sub of a user whose token carries no groups claim
+
+    @property
+    def kind(self) -> str:
+        return str(self.op.config["shape"])
+
+
+@dataclass
+class Interop:
+    app: App
+    okta: OP
+    cognito: OP
+    tenants: dict[str, Tenant]
+
+
+def login(agent: Browser, interop: Interop, tenant: Tenant, sub: str) -> tuple[httpx.Response, list[str]]:
+    """Start at the app's login URL, answer whatever the provider asks; returns the final page
+    and the prompts the provider showed (``login``, ``consent``: none when its session is alive)."""
+    page = agent.start_login(interop.app, tenant.org)
+    prompts: list[str] = []
+    for _ in range(3):
+        if page.url.port == interop.app.port:
+            return page, prompts
+        forms = [f for f in parse_forms(page.text) if f["hidden"].get("prompt")]
+        assert forms, f"provider page without a login/consent form ({page.status_code}): {page.text[:400]}"
+        prompt = forms[0]["hidden"]["prompt"]
+        prompts.append(prompt)
+        fields = {"login": sub, "password": "any"} if prompt == "login" else {}
+        page = agent.submit(page, fields, form_index=parse_forms(page.text).index(forms[0]))
+    raise AssertionError(f"the provider kept asking: {prompts}")

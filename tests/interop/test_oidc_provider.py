@@ -15,28 +15,10 @@ from urllib.parse import urljoin
 import httpx
 import pytest
 
-from tests.interop.conftest import Interop, Tenant
-from tests.interop.harness import Browser, query_of, signing_key
-from tests.sso import parse_forms
+from tests.interop.harness import Browser, Interop, Tenant, login, query_of, signing_key
+from tests.support import urls
 
 pytestmark = pytest.mark.node
-
-
-def login(agent: Browser, interop: Interop, tenant: Tenant, sub: str) -> tuple[httpx.Response, list[str]]:
-    """Start at the app's login URL, answer whatever the provider asks; returns the final page
-    and the prompts the provider showed (``login``, ``consent``: none when its session is alive)."""
-    page = agent.start_login(interop.app, tenant.org)
-    prompts: list[str] = []
-    for _ in range(3):
-        if page.url.port == interop.app.port:
-            return page, prompts
-        forms = [f for f in parse_forms(page.text) if f["hidden"].get("prompt")]
-        assert forms, f"provider page without a login/consent form ({page.status_code}): {page.text[:400]}"
-        prompt = forms[0]["hidden"]["prompt"]
-        prompts.append(prompt)
-        fields = {"login": sub, "password": "any"} if prompt == "login" else {}
-        page = agent.submit(page, fields, form_index=parse_forms(page.text).index(forms[0]))
-    raise AssertionError(f"the provider kept asking: {prompts}")
 
 
 def me(agent: Browser, interop: Interop) -> httpx.Response:
@@ -159,7 +141,7 @@ def test_cognito_logout_can_end_the_upstream_idp_session_too(agent: Browser, int
         at_upstream = agent.get(leaving.headers["location"])  # Cognito /logout, then our hop, then Okta
 
         assert at_upstream.url.port == okta.op.config["port"]
-        assert any("/api/oidc/cognito/logout/upstream/" in u for u in agent.visited)
+        assert any(urls.logout_upstream() in u for u in agent.visited)
         home = agent.submit(at_upstream, {}, button=("logout", "yes"))
         assert home.url.path == "/login/" and home.url.port == interop.app.port
         _, prompts = login(agent, interop, okta, okta.allowed)

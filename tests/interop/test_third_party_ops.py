@@ -25,9 +25,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.interop.harness import App, Browser, ensure_node_modules, query_of, redirect_uri
-from tests.interop.test_oidc_provider import login
+from tests.interop.harness import App, Browser, ensure_node_modules, login, query_of, redirect_uri
 from tests.interop.third_party import DotOP, MockOP
+from tests.support import urls
 
 pytestmark = pytest.mark.node
 
@@ -75,7 +75,7 @@ def third_party(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ThirdParty
     ensure_node_modules()
     workdir: Path = tmp_path_factory.mktemp("third-party")
     app = App.prepare(workdir)
-    logged_out = f"{app.url}/login/?logged_out=1"
+    logged_out = urls.logged_out_url(app.url)
     dot = DotOP.make(workdir=workdir, issuer_path="/o/", users={
         "ada": {"email": "ada@hooli.test", "groups": ["R+D", "a/b", "50%"]},
         "bob": {"email": "bob@hooli.test", "groups": ["R D"]},
@@ -164,7 +164,7 @@ def test_rp_initiated_logout(agent: Browser, third_party: ThirdParty, tenant: Te
     to_provider = leaving.headers["location"]
     assert to_provider.startswith(tenant.op.base_url)
     params = query_of(to_provider)
-    assert params["post_logout_redirect_uri"] == f"{third_party.app.url}/login/?logged_out=1"
+    assert params["post_logout_redirect_uri"] == urls.logged_out_url(third_party.app.url)
     assert params["id_token_hint"].count(".") == 2
     page = agent.get(to_provider)
     if tenant.org == "hooli":  # django-oauth-toolkit asks for confirmation, then ends its session

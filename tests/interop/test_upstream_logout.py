@@ -14,12 +14,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib.auth import get_user_model
 
-from tenant_sso.connections import ConnectionSpec, upsert_connection
 from tenant_sso.flows import SESSION_KEY, UPSTREAM_LOGOUT_KEY
-from tests.sso import LOGGED_OUT, LOGOUT, path_of
+from tests.support import urls
 
 DOMAIN = "https://auth.acme.test"
-UPSTREAM_HOP = "http://testserver/api/oidc/cognito/logout/upstream/"
 OKTA_SIGNOUT = "https://acme.okta.test/oauth2/v1/logout"
 
 
@@ -28,15 +26,12 @@ def query(url: str) -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def connection(db: Any) -> Any:
+def connection(make_connection: Any) -> Any:
     def make(upstream: str = "") -> Any:
-        conn, _ = upsert_connection(ConnectionSpec(
-            org_slug="acme", kind="cognito", issuer="https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Pool",
-            cognito_domain=DOMAIN, identity_provider="AcmeOkta", client_id="acme-client",
-            client_secret="acme-secret", allowed_groups=["engineering"], logout_redirect_url="/login/?logged_out=1",
+        return make_connection(
+            "acme", cognito_domain=DOMAIN, identity_provider="AcmeOkta", logout_redirect_url="/login/?logged_out=1",
             extra={"upstream_logout_url": upstream},
-        ))
-        return conn
+        )
     return make
 
 
@@ -52,39 +47,39 @@ def signed_in(client: Any, connection: Any) -> None:
 def test_logout_goes_through_cognito_then_the_upstream_idp_then_home(client: Any, connection: Any) -> None:
     signed_in(client, connection(upstream=OKTA_SIGNOUT))
 
-    cognito = client.post(LOGOUT)
+    cognito = client.post(urls.logout())
 
     assert cognito.status_code == 302
     assert cognito["Location"].startswith(f"{DOMAIN}/logout?")
-    assert query(cognito["Location"]) == {"client_id": ["acme-client"], "logout_uri": [UPSTREAM_HOP]}
+    assert query(cognito["Location"]) == {"client_id": ["acme-client"], "logout_uri": [f"{urls.APP}{urls.logout_upstream()}"]}
     assert client.get("/api/me/").status_code == 401  # the app session ended at the first hop
 
-    upstream = client.get(path_of(UPSTREAM_HOP))
+    upstream = client.get(urls.logout_upstream())
     assert upstream.status_code == 302
     assert upstream["Location"].startswith(f"{OKTA_SIGNOUT}?")
-    assert query(upstream["Location"]) == {"post_logout_redirect_uri": [LOGGED_OUT]}
+    assert query(upstream["Location"]) == {"post_logout_redirect_uri": [urls.logged_out_url()]}
     assert upstream["Cache-Control"] == "no-store"
 
-    again = client.get(path_of(UPSTREAM_HOP))  # single use: a reload does not bounce to the IdP again
-    assert again["Location"] == LOGGED_OUT
+    again = client.get(urls.logout_upstream())  # single use: a reload does not bounce to the IdP again
+    assert again["Location"] == urls.logged_out_url()
 
 
 def test_the_hop_ignores_redirect_targets_in_its_query(client: Any, connection: Any) -> None:
     signed_in(client, connection(upstream=OKTA_SIGNOUT))
-    client.post(LOGOUT)
+    client.post(urls.logout())
 
-    hop = client.get(path_of(UPSTREAM_HOP), {"post_logout_redirect_uri": "https://evil.test/",
+    hop = client.get(urls.logout_upstream(), {"post_logout_redirect_uri": "https://evil.test/",
                                              "upstream_logout_url": "https://evil.test/",
                                              "next": "https://evil.test/"})
 
     assert urlsplit(hop["Location"]).netloc == "acme.okta.test"
-    assert query(hop["Location"]) == {"post_logout_redirect_uri": [LOGGED_OUT]}
+    assert query(hop["Location"]) == {"post_logout_redirect_uri": [urls.logged_out_url()]}
 
 
 def test_without_a_logout_first_the_hop_only_leads_home(client: Any, connection: Any) -> None:
     connection(upstream=OKTA_SIGNOUT)
 
-    hop = client.get(path_of(UPSTREAM_HOP), {"post_logout_redirect_uri": "https://evil.test/"})
+    hop = client.get(urls.logout_upstream(), {"post_logout_redirect_uri": "https://evil.test/"})
 
     assert hop.status_code == 302
     assert hop["Location"] == "http://testserver/login/?logged_out=1"
@@ -96,15 +91,15 @@ def test_an_old_mark_is_not_honoured(client: Any, connection: Any) -> None:
     session[UPSTREAM_LOGOUT_KEY] = {"connection": conn.pk, "at": time.time() - 3600}
     session.save()
 
-    assert client.get(path_of(UPSTREAM_HOP))["Location"] == "http://testserver/login/?logged_out=1"
+    assert client.get(urls.logout_upstream())["Location"] == "http://testserver/login/?logged_out=1"
 
 
 def test_without_upstream_logout_url_cognito_returns_straight_home(client: Any, connection: Any) -> None:
     signed_in(client, connection(upstream=""))
 
-    cognito = client.post(LOGOUT)
+    cognito = client.post(urls.logout())
 
-    assert query(cognito["Location"]) == {"client_id": ["acme-client"], "logout_uri": [LOGGED_OUT]}
+    assert query(cognito["Location"]) == {"client_id": ["acme-client"], "logout_uri": [urls.logged_out_url()]}
     assert UPSTREAM_LOGOUT_KEY not in client.session
 
 
@@ -113,10 +108,10 @@ def test_without_upstream_logout_url_cognito_returns_straight_home(client: Any, 
     [
         # Entra ID: the tenant's end-session endpoint; we add where to come back to.
         ("https://login.microsoftonline.com/tid/oauth2/v2.0/logout",
-         {"post_logout_redirect_uri": [LOGGED_OUT]}),
+         {"post_logout_redirect_uri": [urls.logged_out_url()]}),
         # Keycloak needs client_id with post_logout_redirect_uri: fixed parameters are kept.
         ("https://kc.acme.test/realms/acme/protocol/openid-connect/logout?client_id=app",
-         {"client_id": ["app"], "post_logout_redirect_uri": [LOGGED_OUT]}),
+         {"client_id": ["app"], "post_logout_redirect_uri": [urls.logged_out_url()]}),
         # A URL that already says where to return is used exactly as configured.
         ("https://idp.acme.test/logout?post_logout_redirect_uri=https%3A%2F%2Fapp.test%2Fbye",
          {"post_logout_redirect_uri": ["https://app.test/bye"]}),
@@ -124,9 +119,9 @@ def test_without_upstream_logout_url_cognito_returns_straight_home(client: Any, 
 )
 def test_upstream_url_parameters(client: Any, connection: Any, configured: str, expected: dict[str, list[str]]) -> None:
     signed_in(client, connection(upstream=configured))
-    client.post(LOGOUT)
+    client.post(urls.logout())
 
-    hop = client.get(path_of(UPSTREAM_HOP))
+    hop = client.get(urls.logout_upstream())
 
     assert hop["Location"].split("?")[0] == configured.split("?")[0]
     assert query(hop["Location"]) == expected

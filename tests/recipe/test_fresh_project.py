@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.recipe.project import FreshProject
-from tests.sso import parse_forms
+from tests.support.html import parse_forms
 
 
 def sign_in(project: FreshProject, email: str) -> tuple[httpx.Client, httpx.Response]:

@@ -19,8 +19,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from tests.keys import jwks, rsa_key, sign
-from tests.security.conftest import start
-from tests.sso import path_of
+from tests.support.driver import path_of, start
 
 CLIENT_ID = "hostile-client"
 
@@ -113,16 +112,12 @@ def hostile_op() -> Iterator[HostileOP]:
 
 
 @pytest.fixture
-def hostile(db: Any, hostile_op: HostileOP) -> Any:
+def hostile(hostile_op: HostileOP, make_connection: Any) -> Any:
     """Organization ``hostile`` with an OIDC connection to the hostile OP."""
-    from tenant_sso.connections import ConnectionSpec, upsert_connection
-
-    connection, _ = upsert_connection(ConnectionSpec(
-        org_slug="hostile", org_name="Hostile Inc", kind="oidc", issuer=hostile_op.issuer,
-        client_id=CLIENT_ID, client_secret="hostile-secret", email_domains=["hostile.test"],
-        allowed_groups=["engineering"], group_mapping={"engineering": "Engineers"},
-    ))
-    return connection
+    return make_connection(
+        "hostile", kind="oidc", org_name="Hostile Inc", issuer=hostile_op.issuer, client_id=CLIENT_ID,
+        group_mapping={"engineering": "Engineers"},
+    )
 
 
 def callback_of(client: Any, op: HostileOP, org: str = "hostile", code: str = "code-1") -> Any:

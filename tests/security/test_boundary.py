@@ -27,9 +27,10 @@ from hypothesis import strategies as st
 from tenant_sso.exceptions import ProviderError
 from tenant_sso.oidc.http import ProviderHTTP, make_client
 from tenant_sso.oidc.netguard import NetworkPolicy
-from tests.security.conftest import ME, assert_refused, documented_codes, reason, start
 from tests.security.hostile import HostileOP, callback_of
-from tests.sso import LOGIN, path_of
+from tests.support import urls
+from tests.support.driver import path_of, post_start, start
+from tests.support.pages import ME, assert_refused, documented_codes, reason
 
 PRODUCTION = override_settings(TENANT_SSO_ALLOW_LOOPBACK_HTTP=False)
 
@@ -98,7 +99,7 @@ def test_production_refuses_a_plaintext_loopback_issuer_and_sends_nothing(
     client: Client, hostile: Any, hostile_op: HostileOP
 ) -> None:
     with PRODUCTION:
-        response = client.post(LOGIN, {"org": "hostile"})
+        response = post_start(client, "hostile")
     assert_refused(client, response, 400, "insecure_issuer")
     assert hostile_op.requests == []
 
@@ -122,7 +123,7 @@ def test_production_refuses_a_discovered_plaintext_token_endpoint(
         token_endpoint=f"{hostile_op.base_url}/token", jwks_uri=f"{hostile_op.base_url}/jwks",
     ).to_json())
     with PRODUCTION:
-        response = client.post(LOGIN, {"org": "hostile"})
+        response = post_start(client, "hostile")
     assert_refused(client, response, 502, "insecure_endpoint")
     assert hostile_op.requests == []
 
@@ -147,7 +148,7 @@ def test_every_discovered_endpoint_is_held_to_the_issuers_rule(
     """Even with loopback allowed (development), no endpoint may be plaintext off loopback or
     internal; one bad endpoint refuses the whole document before any code exists."""
     hostile_op.discovery_overrides[endpoint] = url
-    response = client.post(LOGIN, {"org": "hostile"})
+    response = post_start(client, "hostile")
     assert_refused(client, response, 502, code)
     assert [path for _, path, _ in hostile_op.requests] == ["/.well-known/openid-configuration"]
 
@@ -165,7 +166,7 @@ def test_a_public_name_resolving_to_an_internal_address_is_never_connected(
     dns("idp.rebind.example", addresses)
     oidc_connection("rebind", f"https://idp.rebind.example:{listener.getsockname()[1]}")
     with PRODUCTION:
-        response = client.post(LOGIN, {"org": "rebind"})
+        response = post_start(client, "rebind")
     assert_refused(client, response, 502, "internal_address")
     assert connections_to(listener) == 0
 
@@ -175,7 +176,7 @@ def test_development_mode_still_refuses_private_addresses(
 ) -> None:
     dns("idp.private.example", ["192.168.7.7"])
     oidc_connection("private", f"https://idp.private.example:{listener.getsockname()[1]}")
-    response = client.post(LOGIN, {"org": "private"})  # TENANT_SSO_ALLOW_LOOPBACK_HTTP is on here
+    response = post_start(client, "private")  # TENANT_SSO_ALLOW_LOOPBACK_HTTP is on here
     assert_refused(client, response, 502, "internal_address")
 
 
@@ -236,7 +237,7 @@ def test_an_oidc_connection_has_its_own_redirect_uri_and_signs_in(
 
     url = start(client, "hostile")
     sent = parse_qs(urlsplit(url).query)["redirect_uri"][0]
-    assert sent == "http://testserver/api/oidc/cognito/callback/hostile/"
+    assert sent == urls.callback_url(org="hostile")
     assert sent == redirect_uri_for(hostile, base_url="http://testserver")
     response = callback_of(client, hostile_op)
     assert response.status_code == 302, reason(response)
@@ -303,13 +304,13 @@ def test_mixup_with_a_shared_redirect_uri_leaks_the_code_which_is_why_it_is_gone
     assert "code_verifier" in posted[0]
 
 
-@pytest.mark.parametrize("path", ["/api/oidc/cognito/callback/", "/api/oidc/cognito/callback/acme/"])
+@pytest.mark.parametrize("org", [None, "acme"], ids=["shared", "another-organization"])
 def test_a_code_arriving_at_another_callback_path_is_refused_before_any_exchange(
-    client: Client, hostile: Any, hostile_op: HostileOP, path: str
+    client: Client, hostile: Any, hostile_op: HostileOP, org: str | None
 ) -> None:
     url = start(client, "hostile")
     state = parse_qs(urlsplit(url).query)["state"][0]
-    response = client.get(f"{path}?{urlencode({'code': 'stolen', 'state': state})}")
+    response = client.get(f"{urls.callback(org)}?{urlencode({'code': 'stolen', 'state': state})}")
     assert_refused(client, response, 400, "callback_mismatch")
     assert hostile_op.count("POST", "/token") == 0
 
@@ -317,7 +318,7 @@ def test_a_code_arriving_at_another_callback_path_is_refused_before_any_exchange
 def test_a_cognito_attempt_is_refused_at_an_organizations_callback(client: Client, tenants: Any, pool: Any) -> None:
     location = pool.complete_login(start(client, "acme"), "alice@acme.test")
     query = urlsplit(location).query
-    response = client.get(f"/api/oidc/cognito/callback/acme/?{query}")
+    response = client.get(f"{urls.callback('acme')}?{query}")
     assert_refused(client, response, 400, "callback_mismatch")
 
 
@@ -338,7 +339,7 @@ def test_a_malformed_endpoint_host_is_a_provider_error(
     client: Client, hostile: Any, hostile_op: HostileOP, url: str
 ) -> None:
     hostile_op.discovery_overrides["token_endpoint"] = url
-    assert_refused(client, client.post(LOGIN, {"org": "hostile"}), 502, "endpoint_invalid")
+    assert_refused(client, post_start(client, "hostile"), 502, "endpoint_invalid")
 
 
 @pytest.mark.parametrize(
@@ -452,9 +453,9 @@ def test_generated_hostile_claims_never_end_in_a_500(
 
 def test_the_admin_shows_the_redirect_uri_to_register(admin_client: Client, hostile: Any, tenants: Any) -> None:
     page = admin_client.get(reverse("admin:tenant_sso_connection_change", args=[hostile.pk])).content.decode()
-    assert "<code>http://testserver/api/oidc/cognito/callback/hostile/</code>" in page
+    assert f"<code>{urls.callback_url(org='hostile')}</code>" in page
     page = admin_client.get(reverse("admin:tenant_sso_connection_change", args=[tenants["acme"].pk])).content.decode()
-    assert "<code>http://testserver/api/oidc/cognito/callback/</code>" in page
+    assert f"<code>{urls.callback_url()}</code>" in page
 
 
 HOSTS = st.sampled_from([
@@ -487,7 +488,7 @@ def test_generated_discovery_endpoints_never_end_in_a_500(
     cache.clear()
     hostile_op.discovery_overrides = endpoints
     client = Client()
-    response = client.post(LOGIN, {"org": "hostile"})
+    response = post_start(client, "hostile")
     if response.status_code == 302:
         target = urlsplit(response["Location"])
         assert target.scheme == "https" or target.hostname in ("127.0.0.1", "::1", "localhost")

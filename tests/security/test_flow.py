@@ -13,20 +13,12 @@ from django.test import Client, override_settings
 
 from tenant_sso.flows import ATTEMPTS_KEY
 from tenant_sso.models import Connection, LoginEvent
-from tests.security.conftest import (
-    ME,
-    assert_refused,
-    closed_port_url,
-    idp_answer,
-    login,
-    reason,
-    reply,
-    start,
-    state_of,
-)
-from tests.sso import CALLBACK, LOGIN, path_of
+from tests.support import urls
+from tests.support.driver import idp_answer, login, path_of, start, state_of
+from tests.support.pages import ME, assert_refused, reason
+from tests.support.stubs import closed_port_url, reply
 
-CALLBACK_PATH = path_of(CALLBACK)
+CALLBACK_PATH = path_of(urls.callback_url())
 
 
 def callback(client: Any, **params: str) -> Any:
@@ -354,7 +346,7 @@ def test_oversized_callback_query_is_refused(client: Any, tenants: Any, pool: An
 
 
 def test_oversized_login_query_is_refused(client: Any, tenants: Any) -> None:
-    response = client.post(LOGIN, {"org": "acme", "next": "/" + "a" * 10000})
+    response = client.post(urls.login(), {"org": "acme", "next": "/" + "a" * 10000})
     assert response.status_code == 400 and reason(response) == "request_too_large"
     assert LoginEvent.objects.filter(reason="request_too_large").exists()
 

@@ -15,8 +15,10 @@ from django.test import Client, override_settings
 
 from tenant_sso.flows import ATTEMPTS_KEY
 from tenant_sso.models import LoginEvent
-from tests.security.conftest import ME, assert_refused, idp_answer, login, reason, start
-from tests.sso import CALLBACK, LOGIN, parse_forms, path_of
+from tests.support import urls
+from tests.support.driver import idp_answer, login, path_of, start
+from tests.support.html import parse_forms
+from tests.support.pages import ME, assert_refused, reason
 
 CROSS_SITE = {"HTTP_SEC_FETCH_SITE": "cross-site", "HTTP_SEC_FETCH_MODE": "navigate"}
 SAME_ORIGIN = {"HTTP_SEC_FETCH_SITE": "same-origin", "HTTP_SEC_FETCH_MODE": "navigate"}
@@ -63,7 +65,7 @@ def _one_window(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_get_from_elsewhere_only_shows_a_confirmation_naming_the_organization(
     client: Any, tenants: Any, headers: dict[str, str]
 ) -> None:
-    response = client.get(LOGIN, {"org": "acme"}, **headers)
+    response = client.get(urls.login(), {"org": "acme"}, **headers)
 
     form = confirmation(response)
     assert heading(response) == "Acme Corp"
@@ -76,17 +78,17 @@ def test_a_get_from_elsewhere_only_shows_a_confirmation_naming_the_organization(
 
 
 def test_a_link_on_one_of_our_pages_starts_at_once(client: Any, tenants: Any) -> None:
-    response = client.get(LOGIN, {"org": "acme"}, **SAME_ORIGIN)
+    response = client.get(urls.login(), {"org": "acme"}, **SAME_ORIGIN)
     assert response.status_code == 302
     assert response["Location"].startswith(tenants["acme"].cognito_domain)
 
 
 def test_the_confirmation_button_starts_the_login_with_the_csrf_token(tenants: Any, pool: Any) -> None:
     browser = Client(enforce_csrf_checks=True)
-    form = confirmation(browser.get(LOGIN, {"email": "alice@acme.test", "next": "/after/"}, **CROSS_SITE))
+    form = confirmation(browser.get(urls.login(), {"email": "alice@acme.test", "next": "/after/"}, **CROSS_SITE))
     assert form["hidden"]["email"] == "alice@acme.test" and form["hidden"]["next"] == "/after/"
 
-    started = browser.post(LOGIN, form["hidden"], HTTP_SEC_FETCH_SITE="same-origin")
+    started = browser.post(urls.login(), form["hidden"], HTTP_SEC_FETCH_SITE="same-origin")
 
     assert started.status_code == 302
     done = browser.get(idp_answer(pool, started["Location"], "alice@acme.test"))
@@ -96,8 +98,8 @@ def test_the_confirmation_button_starts_the_login_with_the_csrf_token(tenants: A
 
 def test_a_cross_site_post_without_the_token_is_refused_by_csrf(tenants: Any) -> None:
     browser = Client(enforce_csrf_checks=True)
-    browser.get(LOGIN, {"org": "acme"}, **CROSS_SITE)  # the browser holds a CSRF cookie already
-    response = browser.post(LOGIN, {"org": "acme", "confirm": "acme"}, HTTP_ORIGIN="https://evil.example")
+    browser.get(urls.login(), {"org": "acme"}, **CROSS_SITE)  # the browser holds a CSRF cookie already
+    response = browser.post(urls.login(), {"org": "acme", "confirm": "acme"}, HTTP_ORIGIN="https://evil.example")
     assert response.status_code == 403
     assert "Location" not in response
     assert ATTEMPTS_KEY not in browser.session
@@ -110,7 +112,7 @@ def test_a_signed_in_session_is_not_replaced_by_a_cross_site_login(client: Any, 
     assert signed_in_email(client) == "alice@acme.test"
 
     for method, headers in (("get", CROSS_SITE), ("get", SAME_ORIGIN), ("post", {})):
-        response = getattr(client, method)(LOGIN, {"org": "globex"}, **headers)
+        response = getattr(client, method)(urls.login(), {"org": "globex"}, **headers)
         form = confirmation(response)
         text = response.content.decode()
         assert heading(response) == "Globex"
@@ -120,7 +122,7 @@ def test_a_signed_in_session_is_not_replaced_by_a_cross_site_login(client: Any, 
         assert signed_in_email(client) == "alice@acme.test"
 
     # Only the person's own click on the page's button switches organization.
-    started = client.post(LOGIN, form["hidden"])
+    started = client.post(urls.login(), form["hidden"])
     assert started.status_code == 302
     assert client.get(idp_answer(pool, started["Location"], "carol@globex.test")).status_code == 302
     assert signed_in_email(client) == "carol@globex.test"
@@ -130,12 +132,12 @@ def test_signing_in_again_to_the_same_organization_needs_no_confirmation(
     client: Any, tenants: Any, pool: Any
 ) -> None:
     login(client, pool)
-    assert client.post(LOGIN, {"org": "acme"}).status_code == 302
+    assert client.post(urls.login(), {"org": "acme"}).status_code == 302
 
 
 def test_a_password_session_is_not_replaced_silently_either(client: Any, tenants: Any, admin_user: Any) -> None:
     client.force_login(admin_user, backend="django.contrib.auth.backends.ModelBackend")
-    response = client.post(LOGIN, {"org": "acme"})
+    response = client.post(urls.login(), {"org": "acme"})
     confirmation(response)
     assert "not single sign-on" in response.content.decode()
 
@@ -168,10 +170,10 @@ def test_bogus_callbacks_write_no_session_and_a_bounded_number_of_events(tenants
     for i in range(30):
         browser = Client()
         query = urlencode({"state": f"forged-{i}", "code": "x"})
-        response = browser.get(f"{path_of(CALLBACK)}?{query}")
+        response = browser.get(f"{path_of(urls.callback_url())}?{query}")
         assert response.status_code == 400 and reason(response) == "state_unknown"
         assert "sessionid" not in response.cookies
-        browser.get(LOGIN, {"org": f"nobody-{i}"})
+        browser.get(urls.login(), {"org": f"nobody-{i}"})
     assert not Session.objects.exists()
     counts = dict(LoginEvent.objects.values_list("reason").annotate(n=Count("id")))
     assert counts == {"state_unknown": 5, "unknown_organization": 5}
@@ -181,7 +183,7 @@ def test_each_client_gets_its_own_event_ceiling_under_a_total_one(tenants: Any) 
     with override_settings(TENANT_SSO_ANONYMOUS_EVENTS_PER_CLIENT=2, TENANT_SSO_ANONYMOUS_EVENTS_TOTAL=7):
         for address in ("192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4", "192.0.2.5"):
             for _ in range(4):
-                Client(REMOTE_ADDR=address).get(LOGIN, {"org": "nobody"})
+                Client(REMOTE_ADDR=address).get(urls.login(), {"org": "nobody"})
     per_client = dict(
         LoginEvent.objects.values_list("ip_address").annotate(n=Count("id"))
     )
@@ -192,7 +194,7 @@ def test_events_of_a_signed_in_user_are_never_suppressed(client: Any, tenants: A
     login(client, pool)
     with override_settings(TENANT_SSO_ANONYMOUS_EVENTS_PER_CLIENT=1):
         for _ in range(4):
-            client.get(f"{path_of(CALLBACK)}?state=forged")
+            client.get(f"{path_of(urls.callback_url())}?state=forged")
     assert LoginEvent.objects.filter(reason="state_unknown").count() == 4
 
 
@@ -200,27 +202,27 @@ def test_events_of_a_signed_in_user_are_never_suppressed(client: Any, tenants: A
 def test_a_client_over_the_rate_limit_gets_429_with_a_reason_code(tenants: Any) -> None:
     flood = Client(REMOTE_ADDR="198.51.100.7")
     for _ in range(2):
-        assert flood.post(LOGIN, {"org": "acme"}).status_code == 302
-    assert flood.get(f"{path_of(CALLBACK)}?state=x").status_code == 400  # callbacks count too
+        assert flood.post(urls.login(), {"org": "acme"}).status_code == 302
+    assert flood.get(f"{path_of(urls.callback_url())}?state=x").status_code == 400  # callbacks count too
 
-    refused = flood.post(LOGIN, {"org": "acme"})
+    refused = flood.post(urls.login(), {"org": "acme"})
 
     assert_refused(flood, refused, 429, "rate_limited")
     assert refused["Retry-After"] == "60"
-    assert Client(REMOTE_ADDR="198.51.100.8").post(LOGIN, {"org": "acme"}).status_code == 302
+    assert Client(REMOTE_ADDR="198.51.100.8").post(urls.login(), {"org": "acme"}).status_code == 302
     # An IPv6 client is counted by its /64: rotating the interface identifier does not help.
     with override_settings(TENANT_SSO_RATE_LIMIT_PER_IP=1):
-        assert Client(REMOTE_ADDR="2001:db8:1:2::1").post(LOGIN, {"org": "acme"}).status_code == 302
-        assert reason(Client(REMOTE_ADDR="2001:db8:1:2::99").post(LOGIN, {"org": "acme"})) == "rate_limited"
+        assert Client(REMOTE_ADDR="2001:db8:1:2::1").post(urls.login(), {"org": "acme"}).status_code == 302
+        assert reason(Client(REMOTE_ADDR="2001:db8:1:2::99").post(urls.login(), {"org": "acme"})) == "rate_limited"
 
 
 @override_settings(TENANT_SSO_RATE_LIMIT_PER_ORGANIZATION=2)
 def test_an_organization_over_its_rate_limit_gets_429_others_do_not(tenants: Any) -> None:
     for i in range(2):
-        assert Client(REMOTE_ADDR=f"203.0.113.{i}").post(LOGIN, {"org": "acme"}).status_code == 302
-    refused = Client(REMOTE_ADDR="203.0.113.9").post(LOGIN, {"org": "acme"})
+        assert Client(REMOTE_ADDR=f"203.0.113.{i}").post(urls.login(), {"org": "acme"}).status_code == 302
+    refused = Client(REMOTE_ADDR="203.0.113.9").post(urls.login(), {"org": "acme"})
     assert refused.status_code == 429 and reason(refused) == "rate_limited"
-    assert Client(REMOTE_ADDR="203.0.113.9").post(LOGIN, {"org": "globex"}).status_code == 302
+    assert Client(REMOTE_ADDR="203.0.113.9").post(urls.login(), {"org": "globex"}).status_code == 302
 
 
 def test_callbacks_count_against_their_organization(tenants: Any, pool: Any) -> None:

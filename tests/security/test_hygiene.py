@@ -11,8 +11,8 @@ import pytest
 from django.core.checks import run_checks
 from django.test import override_settings
 
-from tests.security.conftest import idp_answer, login, start
-from tests.sso import LOGIN, LOGOUT
+from tests.support import urls
+from tests.support.driver import idp_answer, login, start
 
 SETTINGS = Path(__file__).resolve().parents[2] / "example" / "example_project" / "settings.py"
 
@@ -23,15 +23,15 @@ def assert_not_cached(response: Any) -> None:
 
 
 def test_every_sso_response_is_no_store_and_no_referrer(client: Any, tenants: Any, pool: Any) -> None:
-    assert_not_cached(client.post(LOGIN, {"org": "nobody"}))  # error page
+    assert_not_cached(client.post(urls.login(), {"org": "nobody"}))  # error page
     url = start(client)
     answer = idp_answer(pool, url, "alice@acme.test")
     success = client.get(answer)
     assert success.status_code == 302
     assert_not_cached(success)
     assert_not_cached(client.get(answer))  # replay: error page
-    assert_not_cached(client.post(LOGIN, {"org": "acme"}))  # redirect to the IdP
-    assert_not_cached(client.post(LOGOUT))
+    assert_not_cached(client.post(urls.login(), {"org": "acme"}))  # redirect to the IdP
+    assert_not_cached(client.post(urls.logout()))
 
 
 def test_session_key_changes_at_login(client: Any, tenants: Any, pool: Any) -> None:

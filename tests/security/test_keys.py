@@ -7,7 +7,8 @@ from typing import Any
 from joserfc import jws
 
 from tenant_sso.flows import SESSION_KEY
-from tests.security.conftest import ME, login
+from tests.support.driver import login
+from tests.support.pages import ME
 
 JWKS_PATH = "/.well-known/jwks.json"
 

@@ -20,8 +20,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tenant_sso.models import FederatedIdentity, LoginEvent, SSOSession
-from tests.admin.forms import form_values
-from tests.security.conftest import ME, assert_refused, login
+from tests.support.driver import login
+from tests.support.html import form_values
+from tests.support.pages import ME, assert_refused
 
 ENGINES = [
     "django.contrib.sessions.backends.db",

@@ -23,10 +23,10 @@ from tenant_sso.oidc.http import ProviderHTTP
 from tenant_sso.oidc.keys import JWKSResolver
 from tenant_sso.oidc.tokens import Expectations, validate_id_token
 from tests.keys import id_claims, jwks, rsa_key, sign
-from tests.security.conftest import ME, documented_codes, reason, start, state_of
-from tests.sso import LOGIN, path_of
+from tests.support import urls
+from tests.support.driver import path_of, start, state_of
+from tests.support.pages import ME, documented_codes, reason
 
-CALLBACK = "/api/oidc/cognito/callback/"
 KNOWN = documented_codes()
 BOUNDED = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -252,7 +252,7 @@ def test_random_callback_queries_never_fail_badly(
     query = raw.replace("#", "%23") if use_raw else urlencode(pairs)
     if real_state:
         query = f"state={state_of(start(client))}&{query}"
-    assert_clean(client.generic("GET", f"{CALLBACK}?{query}"), client)
+    assert_clean(client.generic("GET", f"{urls.callback()}?{query}"), client)
 
 
 @E2E
@@ -264,7 +264,7 @@ def test_random_login_queries_never_fail_badly(
     query = raw.replace("#", "%23") if use_raw else urlencode(pairs)
     if org:
         query = f"org={org}&{query}"
-    response = client.generic("GET", f"{LOGIN}?{query}")
+    response = client.generic("GET", f"{urls.login()}?{query}")
     if response.status_code == 200:  # a GET only shows the confirmation page, writes nothing
         assert b'id="sso-confirm-organization"' in response.content
         assert django_settings.SESSION_COOKIE_NAME not in response.cookies

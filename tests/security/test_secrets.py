@@ -18,8 +18,9 @@ from django.test import Client, override_settings
 
 from tenant_sso.flows import ATTEMPTS_KEY, SESSION_KEY
 from tenant_sso.models import Connection
-from tests.security.conftest import ME, login, start
-from tests.sso import path_of
+from tests.support import urls
+from tests.support.driver import login, path_of, start
+from tests.support.pages import ME
 
 OLD_KEY = "x0S9v0u2bM2pDzqBnd7dtyQt3aqwXh3TNmtjpO3oZJk="  # tests/settings.py
 NEW_KEY = Fernet.generate_key().decode()
@@ -129,7 +130,7 @@ def test_no_secret_reaches_a_dump_or_the_logs(
     thief = Client()
     thief_state = parse_qs(urlsplit(start(thief)).query)["state"][0]
     secrets.add(thief_state)
-    thief.get(f"/api/oidc/cognito/callback/?state={thief_state}&code={code}")
+    thief.get(f"{urls.callback()}?state={thief_state}&code={code}")
     pool.id_token_hook = lambda h, c, sign: sign(h, {**c, "nonce": "forged"})
     other = Client()
     other.get(path_of(pool.complete_login(start(other), "alice@acme.test")))

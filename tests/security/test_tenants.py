@@ -16,8 +16,9 @@ from django.test import Client
 
 from tenant_sso.flows import SESSION_KEY
 from tenant_sso.models import Connection, FederatedIdentity, LoginEvent
-from tests.security.conftest import ME, assert_refused, idp_answer, login, start, state_of
-from tests.sso import LOGIN
+from tests.support import urls
+from tests.support.driver import idp_answer, login, start, state_of
+from tests.support.pages import ME, assert_refused
 
 User = get_user_model()
 
@@ -61,9 +62,9 @@ def test_acme_idp_asserting_a_globex_email_never_reaches_the_globex_user(tenants
 
 
 def test_home_realm_discovery_sends_an_email_to_its_own_tenant_only(client: Any, tenants: Any) -> None:
-    response = client.post(LOGIN, {"email": "carol@GLOBEX.test"})
+    response = client.post(urls.login(), {"email": "carol@GLOBEX.test"})
     assert response.status_code == 302 and "client_id=globex-client" in response["Location"]
-    response = client.post(LOGIN, {"email": "carol@evil.globex.test"})
+    response = client.post(urls.login(), {"email": "carol@evil.globex.test"})
     assert response.status_code == 404
 
 
@@ -120,13 +121,13 @@ def test_email_verified_as_the_string_false_does_not_link(client: Any, tenants: 
 
 @pytest.mark.parametrize("kind", ["superuser", "identity-elsewhere", "two-accounts"])
 def test_email_linking_never_takes_over_privileged_or_foreign_accounts(
-    client: Any, tenants: Any, pool: Any, kind: str
+    client: Any, tenants: Any, pool: Any, make_identity: Any, kind: str
 ) -> None:
     existing = User.objects.create(
         username="existing", email="alice@acme.test", is_superuser=kind == "superuser"
     )
     if kind == "identity-elsewhere":
-        FederatedIdentity.objects.create(user=existing, connection=tenants["globex"], issuer="x", subject="y")
+        make_identity(tenants["globex"], user=existing, issuer="x", subject="y")
     if kind == "two-accounts":
         User.objects.create(username="existing2", email="ALICE@acme.test")
     Connection.objects.filter(pk=tenants["acme"].pk).update(link_by_email=True)
@@ -138,8 +139,8 @@ def test_email_linking_never_takes_over_privileged_or_foreign_accounts(
 # -- disabled connections -------------------------------------------------------------------------
 def test_disabled_connection_admits_nobody(client: Any, tenants: Any) -> None:
     Connection.objects.filter(pk=tenants["acme"].pk).update(enabled=False)
-    assert_refused(client, client.post(LOGIN, {"org": "acme"}), 404, "unknown_organization")
-    assert_refused(client, client.post(LOGIN, {"email": "alice@acme.test"}), 404, "unknown_domain")
+    assert_refused(client, client.post(urls.login(), {"org": "acme"}), 404, "unknown_organization")
+    assert_refused(client, client.post(urls.login(), {"email": "alice@acme.test"}), 404, "unknown_domain")
 
 
 def test_login_started_before_the_connection_was_disabled_is_refused(
@@ -165,7 +166,7 @@ def test_swapped_states_between_two_tenants_tabs_never_cross(client: Any, tenant
     acme_answer = idp_answer(pool, acme_url, "alice@acme.test")
     code = acme_answer.split("code=")[1].split("&")[0]
     # acme's code delivered with globex's state: globex's client cannot redeem acme's code.
-    swapped = client.get(f"/api/oidc/cognito/callback/?code={code}&state={state_of(globex_url)}")
+    swapped = client.get(f"{urls.callback()}?code={code}&state={state_of(globex_url)}")
     assert_refused(client, swapped, 502, "token_exchange_failed")
     assert LoginEvent.objects.get(reason="token_exchange_failed").connection_id == tenants["globex"].pk
     # The honest acme tab still completes, as acme.

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from joserfc import jws
 
-from tests.security.conftest import ME, assert_refused, login
+from tests.support.driver import login
+from tests.support.pages import ME, assert_refused
 
 JWKS_PATH = "/.well-known/jwks.json"
 

@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 
 from tests.services import servers
-
-TEMPLATE_DB = "tenant_sso_template"
+from tests.services.servers import TEMPLATE_DB
 
 
 def _ensure_installed() -> None:

@@ -16,10 +16,10 @@ import httpx
 
 from tenant_sso.devidp import DevIdP, DevIdPConfig, DevIdPServer
 from tests.services import servers
-from tests.sso import IdPBrowser, parse_forms
+from tests.support import urls
+from tests.support.driver import IdPBrowser
+from tests.support.html import parse_forms
 
-LOGIN = "/api/oidc/cognito/login/"
-CALLBACK = "/api/oidc/cognito/callback/"
 ENGINEERS = ["engineering", "sso-admins"]
 
 
@@ -38,8 +38,8 @@ def start_idp(app_urls: list[str], *, users: int = 0, port: int = 0) -> tuple[De
         "region": "us-east-1",
         "user_pool_id": "us-east-1_Services1",
         "clients": [{"client_id": "acme-client", "client_secret": "acme-secret",
-                     "callback_urls": [f"{url}{CALLBACK}" for url in app_urls],
-                     "logout_urls": [f"{url}/login/?logged_out=1" for url in app_urls],
+                     "callback_urls": [urls.callback_url(url) for url in app_urls],
+                     "logout_urls": [urls.logged_out_url(url) for url in app_urls],
                      "identity_providers": ["AcmeOkta"]}],
         "identity_providers": [{"name": "AcmeOkta", "groups_format": "bracketed", "users": acme_users(users)}],
     })
@@ -105,10 +105,10 @@ class AppBrowser:
 def start_login(app: str, browser: AppBrowser, email: str) -> str:
     """``GET /api/oidc/cognito/login/?email=`` on ``app`` shows the confirmation page; its form is
     POSTed with the CSRF token, as a person's click would. Returns the authorization URL."""
-    page = browser.get(f"{app}{LOGIN}", email=email)
+    page = browser.get(f"{app}{urls.login()}", email=email)
     assert page.status_code == 200, (page.status_code, page.text[:500])
     form = next(f for f in parse_forms(page.text) if "confirm" in f["hidden"])
-    response = browser.post(f"{app}{LOGIN}", form["hidden"])
+    response = browser.post(f"{app}{urls.login()}", form["hidden"])
     assert response.status_code == 302, (response.status_code, response.text[:500])
     return response.headers["location"]
 

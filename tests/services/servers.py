@@ -27,6 +27,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "example"
 VENV_BIN = Path(sys.executable).parent
+#: The migrated database each service test copies (`CREATE DATABASE ... TEMPLATE`).
+TEMPLATE_DB = "tenant_sso_template"
 
 
 class ServiceUnavailable(RuntimeError):

@@ -13,7 +13,7 @@ import pytest
 from django.test import override_settings
 
 from tests.services.servers import free_port
-from tests.sso import sso_login
+from tests.support.driver import sso_login
 
 DEAD_REDIS = {
     "default": {

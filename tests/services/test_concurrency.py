@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 import redis
 
-from tests.security.conftest import RequestLog
 from tests.services.barrier import BARRIER_KEY, SIZE_KEY
 from tests.services.helpers import (
     AppBrowser,
@@ -26,6 +25,7 @@ from tests.services.helpers import (
     start_login,
 )
 from tests.services.servers import free_port
+from tests.support.stubs import RequestLog
 
 pytestmark = pytest.mark.services
 

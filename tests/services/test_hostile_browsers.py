@@ -12,11 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.security.conftest import RequestLog
 from tests.services import servers
 from tests.services.helpers import (
-    CALLBACK,
-    LOGIN,
     AppBrowser,
     create_acme,
     full_login,
@@ -26,6 +23,8 @@ from tests.services.helpers import (
     start_login,
 )
 from tests.services.servers import TcpProxy, free_port
+from tests.support import urls
+from tests.support.stubs import RequestLog
 
 pytestmark = pytest.mark.services
 
@@ -167,10 +166,10 @@ def test_an_anonymous_flood_writes_no_session_and_a_bounded_audit(
             browser = AppBrowser()
             try:
                 if i % 3 == 0:
-                    return browser.get(f"{app.url}{CALLBACK}", state=f"forged-{i}", code="x").status_code
+                    return browser.get(f"{app.url}{urls.callback()}", state=f"forged-{i}", code="x").status_code
                 if i % 3 == 1:
-                    return browser.get(f"{app.url}{LOGIN}", org=f"nobody-{i}").status_code
-                return browser.get(f"{app.url}{LOGIN}", org="acme").status_code  # confirmation page
+                    return browser.get(f"{app.url}{urls.login()}", org=f"nobody-{i}").status_code
+                return browser.get(f"{app.url}{urls.login()}", org="acme").status_code  # confirmation page
             finally:
                 browser.close()
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from tests.services import servers
-from tests.services.conftest import TEMPLATE_DB
 from tests.services.helpers import AppBrowser, create_acme, full_login, services_env, start_idp
+from tests.services.servers import TEMPLATE_DB
 from tests.services.tenants_bulk import scans
 
 pytestmark = pytest.mark.services
