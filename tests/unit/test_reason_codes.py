@@ -165,6 +165,73 @@ def _family_suffix(node: ast.expr) -> str | None:
     return None
 
 
+def _suffix_template(node: ast.expr) -> bool:
+    """``f"{what}_{self.suffix}"``: the code's suffix is the class attribute ``suffix``."""
+    if isinstance(node, ast.JoinedStr) and len(node.values) == 3:
+        head, separator, tail = node.values
+        return (isinstance(head, ast.FormattedValue) and _name(head.value) == "what"
+                and isinstance(separator, ast.Constant) and separator.value == "_"
+                and isinstance(tail, ast.FormattedValue) and isinstance(tail.value, ast.Attribute)
+                and tail.value.attr == "suffix")
+    return False
+
+
+def _super_init_calls(init: ast.FunctionDef) -> Iterator[ast.Call]:
+    for call in ast.walk(init):
+        if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "__init__" and isinstance(call.func.value, ast.Call)
+                and _name(call.func.value.func) == "super"):
+            yield call
+
+
+def _init_of(node: ast.ClassDef) -> ast.FunctionDef | None:
+    return next((f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
+
+
+def _suffix_attribute(node: ast.ClassDef) -> str | None:
+    for statement in node.body:
+        targets = (statement.targets if isinstance(statement, ast.Assign)
+                   else [statement.target] if isinstance(statement, ast.AnnAssign) else [])
+        if any(_name(t) == "suffix" for t in targets):
+            found = _strings(statement.value)
+            return next(iter(found)) if found and len(found) == 1 else None
+    return None
+
+
+def _attribute_families(modules: list[tuple[str, ast.Module]], classes: set[str], result: Scan) -> set[str]:
+    """Error classes under a base whose ``__init__`` builds ``f"{what}_{self.suffix}"`` (the typed
+    provider errors of exceptions.py): each names the family ``_<suffix>`` of its own (or its
+    nearest ancestor's) ``suffix`` attribute, with its own (or its nearest ancestor's) parameters."""
+    defs = {node.name: node for _, tree in modules for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef) and node.name in classes}
+    templates = {name for name, node in defs.items()
+                 if (init := _init_of(node)) is not None
+                 and any((arg := _code_argument(call)) is not None and _suffix_template(arg)
+                         for call in _super_init_calls(init))}
+
+    def lineage(name: str) -> list[ast.ClassDef]:
+        chain, seen = [], set()
+        while name in defs and name not in seen:
+            seen.add(name)
+            chain.append(defs[name])
+            name = next((b for b in map(_name, defs[name].bases) if b in defs), "")
+        return chain
+
+    family: set[str] = set()
+    for name in defs:
+        chain = lineage(name)
+        if not any(node.name in templates for node in chain):
+            continue
+        suffix = next((s for s in map(_suffix_attribute, chain) if s is not None), None)
+        init = next((i for i in map(_init_of, chain) if i is not None), None)
+        if suffix is None or init is None:
+            continue
+        result.suffixes.setdefault(name, set()).add(f"_{suffix}")
+        result.params[name] = [a.arg for a in init.args.args] + ["*"] + [a.arg for a in init.args.kwonlyargs]
+        family.add(name)
+    return family
+
+
 def _what_argument(call: ast.Call, params: list[str]) -> ast.expr | None:
     for keyword in call.keywords:
         if keyword.arg == "what":
@@ -214,6 +281,7 @@ def scan(modules: list[tuple[str, ast.Module]] | None = None) -> Scan:
             if "what" in params or function.name not in result.params:
                 result.params[function.name] = params
     family = _family_classes(modules, classes, result)  # their calls are followed by _families
+    family |= _attribute_families(modules, classes, result)
     for where_file, tree in modules:
         tables = {
             target.id: node.value

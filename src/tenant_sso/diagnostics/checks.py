@@ -301,7 +301,7 @@ def check_redirect_uri(
     )
     register = kind.redirect_registration
     try:
-        status, location, error = probe(http, url, "authorization")
+        status, location, error = probe(http, url, what="authorization")
     except SSOError as failure:
         return failed(name, f"{metadata.authorization_endpoint}: {explain(failure)}.")
     if error == "redirect_mismatch" or (status >= 400 and not error):

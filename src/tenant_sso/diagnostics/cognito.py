@@ -88,7 +88,7 @@ def check_logout_registration(
         return skipped(name, unavailable or "no provider metadata")
     url = cognito_logout_url(metadata, client_id=connection.client_id, logout_uri=logout_uri)
     try:
-        status, location, error = probe(http, url, "logout")
+        status, location, error = probe(http, url, what="logout")
     except SSOError as failure:
         return failed(name, f"{metadata.end_session_endpoint}: {explain(failure)}.")
     if status in (302, 303) and location == logout_uri:
