@@ -211,6 +211,16 @@ def statements(pg: servers.PostgresServer, database: str) -> int:
     return int(row[0]) if row else 0
 
 
+def statement_breakdown(pg: servers.PostgresServer, database: str, logins: int) -> list[str]:
+    """The statements of ``database`` by calls per login (pg_stat_statements), most frequent first."""
+    with pg.connect() as conn:
+        rows = conn.execute(
+            "SELECT s.calls, s.query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
+            " WHERE d.datname = %s AND s.toplevel ORDER BY s.calls DESC LIMIT 30", (database,)).fetchall()
+    return [f"{calls / max(1, logins):5.2f}  {' '.join(str(query).split())[:110]}" for calls, query in rows
+            if calls / max(1, logins) >= 0.05]
+
+
 def bench_logins(name: str, where: str, ours: LoginDriver, peer_env: dict[str, str], peer_port: int,
                  tmp: Path, concurrency: int, rounds: int, seconds: float,
                  pg: servers.PostgresServer) -> Comparison:
@@ -231,6 +241,11 @@ def bench_logins(name: str, where: str, ours: LoginDriver, peer_env: dict[str, s
             db: (statements(pg, db) - before[db]) / max(1, driver.completed - done[db])
             for db, driver in (("ours", ours), ("peer", peer))
         }
+    if os.environ.get("BENCH_SQL_DETAIL"):
+        for db, driver in (("ours", ours), ("peer", peer)):
+            log(f"{db}: statements per login (pg_stat_statements, whole run so far)")
+            for line in statement_breakdown(pg, db, driver.completed):
+                log(f"  {line}")
     comparison.errors = len(ours.errors) + len(peer.errors)
     for error in (ours.errors + peer.errors)[:5]:
         log(f"login error: {error}")
@@ -239,6 +254,51 @@ def bench_logins(name: str, where: str, ours: LoginDriver, peer_env: dict[str, s
                                 + ", ".join(f"{step} {statistics.median(times):.1f}"
                                             for step, times in driver.steps.items() if times))
     return comparison
+
+
+def worker_rss_kib(master_pid: int) -> list[int]:
+    """Resident memory (KiB) of each gunicorn worker: the master's children, from /proc."""
+    sizes = []
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    for pid in children.read_text().split() if children.exists() else []:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]))
+    return sizes
+
+
+def bench_scaling(start_url: Callable[[int], str], app_url: str, seconds: float,
+                  levels: tuple[int, ...] = (1, 4, 16)) -> list[str]:
+    """Logins per second of tenant_sso alone at 1, 4 and 16 concurrent browsers (2 workers)."""
+    lines = []
+    for level in levels:
+        driver = LoginDriver(start_url, app_url, "/", level)
+        driver.run(min(1.0, seconds))  # warm-up at this level
+        rate, _ = driver.run(seconds)
+        lines.append(f"{level:>3} browsers: {rate:7.1f} logins/s"
+                     + (f", {len(driver.errors)} errors" if driver.errors else ""))
+    return lines
+
+
+def bench_memory(driver: LoginDriver, master_pid: int, logins: int) -> list[str]:
+    """Worker resident memory after ``logins`` logins (and at the half), against after warm-up."""
+    driver.run(2.0)
+    base = worker_rss_kib(master_pid)
+    marks = [("after warm-up", base)]
+    done = driver.completed
+    for target in (logins // 2, logins):
+        while driver.completed - done < target:
+            driver.run(5.0)
+        marks.append((f"after {driver.completed - done:,} logins", worker_rss_kib(master_pid)))
+    lines = [f"worker RSS {label}: " + ", ".join(f"{kib / 1024:.1f} MiB" for kib in sizes)
+             for label, sizes in marks]
+    if len(marks[-1][1]) != len(base):
+        lines.append("(a worker was restarted during the run: the figures are not comparable)")
+    half, end = sum(marks[1][1]), sum(marks[2][1])
+    growth = (end - half) / max(1, half)
+    lines.append(f"second half vs first half: {growth:+.1%} ({'flat' if abs(growth) < 0.02 else 'GROWS'})"
+                 + (f"; {len(driver.errors)} login errors" if driver.errors else ""))
+    return lines
 
 
 # -- 2. token validation -----------------------------------------------------------------------
@@ -429,8 +489,12 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=4, help="browsers logging in at once")
     parser.add_argument("--idp-rtt-ms", type=float, default=20.0,
                         help="also measure logins with the IdP's back channel this far away (0: skip)")
-    parser.add_argument("--only", default="logins,tokens,me,start",
-                        help="comma-separated subset of: logins, tokens, me, start")
+    parser.add_argument("--only", default="logins,tokens,me,start,scaling,memory,cognito",
+                        help="comma-separated subset of: logins, tokens, me, start, scaling, memory, cognito")
+    parser.add_argument("--cognito-tenants", type=int, default=None,
+                        help="tenants onboarded in the Cognito bulk benchmark (default 1,000; --quick 20)")
+    parser.add_argument("--memory-logins", type=int, default=None,
+                        help="logins before the worker memory is read (default 10,000; --quick 600)")
     args = parser.parse_args()
     only = set(args.only.split(","))
     login_seconds, rounds = (3.0, 2) if args.quick else (12.0, 3)
@@ -462,7 +526,9 @@ def main() -> int:
         template_url = pg.create_database("template_ours")
         # One client address drives thousands of logins: the per-IP and per-organization limits off.
         env = servers.app_env(DATABASE_URL=template_url, REDIS_URL=redis.url, TENANT_SSO_LOG_LEVEL="WARNING",
-                              TENANT_SSO_RATE_LIMIT_PER_IP="0", TENANT_SSO_RATE_LIMIT_PER_ORGANIZATION="0")
+                              TENANT_SSO_RATE_LIMIT_PER_IP="0", TENANT_SSO_RATE_LIMIT_PER_ORGANIZATION="0",
+                              # workers are not recycled: the memory benchmark reads the same ones
+                              GUNICORN_MAX_REQUESTS="0")
         servers.manage(env, "migrate", "--noinput")
         servers.manage(
             {**env, "ACME_SECRET": "acme-secret"}, "sso_connection", "create", "--org", "acme",
@@ -514,6 +580,18 @@ def main() -> int:
             with pg.connect("ours") as conn:
                 conn.execute("UPDATE tenant_sso_connection SET cognito_domain = %s", (idp_url,))
 
+        extra: dict[str, list[str]] = {}
+        if "scaling" in only:
+            log("logins at 1, 4 and 16 concurrent browsers")
+            extra["logins at 1, 4, 16 browsers (tenant_sso, 2 gunicorn workers, IdP on this machine)"] = (
+                bench_scaling(ours_driver.start_url, ours_url, login_seconds))
+        if "memory" in only and ours_app.process is not None:
+            count = args.memory_logins or (600 if args.quick else 10_000)
+            log(f"worker memory over {count:,} logins")
+            memory_driver = LoginDriver(ours_driver.start_url, ours_url, "/", args.concurrency)
+            extra[f"worker memory over {count:,} logins"] = bench_memory(
+                memory_driver, ours_app.process.pid, count)
+
         # an SSO session for benchmark 3, made by a real login
         browser = AppBrowser()
         with httpx.Client(follow_redirects=False, timeout=30) as idp_browser:
@@ -541,15 +619,22 @@ def main() -> int:
         if "start" in only:
             log("login start, 100,000 vs 1 organization")
             results.append(bench_start(wsgi, rounds * 10, micro // 20))
+        if "cognito" in only:
+            from benchmarks import cognito_bulk
+
+            count = args.cognito_tenants or (20 if args.quick else 1_000)
+            log(f"Cognito bulk onboarding of {count:,} tenants against moto")
+            extra["Cognito bulk onboarding (sso_cognito onboard-bulk, moto server)"] = cognito_bulk.run(count)
         from django.db import connections
 
         connections.close_all()
 
-    report(results, time.perf_counter() - began, args)
+    report(results, time.perf_counter() - began, args, extra)
     return 0
 
 
-def report(results: list[Comparison], elapsed: float, args: argparse.Namespace) -> None:
+def report(results: list[Comparison], elapsed: float, args: argparse.Namespace,
+           extra: dict[str, list[str]] | None = None) -> None:
     machine = f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}"
     print(f"\ntenant_sso benchmarks ({machine}; {elapsed:.0f}s{', --quick' if args.quick else ''})\n")
     for c in results:
@@ -562,8 +647,15 @@ def report(results: list[Comparison], elapsed: float, args: argparse.Namespace) 
         for line in c.notes:
             print(f"  {line}")
         print()
+    for title, lines in (extra or {}).items():
+        print(title)
+        for line in lines:
+            print(f"  {line}")
+        print()
     if args.json:
-        args.json.write_text(json.dumps({c.name: c.as_dict() for c in results}, indent=2))
+        document: dict[str, Any] = {c.name: c.as_dict() for c in results}
+        document.update(extra or {})
+        args.json.write_text(json.dumps(document, indent=2))
 
 
 if __name__ == "__main__":
