@@ -48,14 +48,16 @@ from tests.services.helpers import AppBrowser, on  # noqa: E402
 from tests.sso import parse_forms  # noqa: E402
 
 PEER_SITE = ROOT / "benchmarks" / ".peer-site"
-PEER_PACKAGES = ["mozilla-django-oidc==5.0.2", "pyjwt"]
+PEER_PACKAGES = ["mozilla-django-oidc==5.0.2", "pyjwt", "django-allauth==65.22.1"]
 POOL = "us-east-1_Bench0001"
 USERS = 16
 TENANTS = 100_000
 TARGETS = {
     "logins": (">=", 1.5),
-    "logins_remote_idp": (">=", 1.5),
-    "token_validation": (">=", 0.5),
+    "logins_allauth": (">=", 1.5),
+    "logins_remote_idp": (">=", 2.0),
+    "logins_remote_idp_allauth": (">=", 2.0),
+    "token_validation": (">=", 0.75),
     "authenticated_request": ("<=", 1.05),
     "login_start_100k": ("<=", 1.2),
 }
@@ -68,9 +70,9 @@ def log(message: str) -> None:
 # -- the peer, installed for the benchmark only ---------------------------------------------------
 def install_peer() -> None:
     """mozilla-django-oidc and PyJWT into benchmarks/.peer-site (never into the project's venv)."""
-    if (PEER_SITE / "mozilla_django_oidc").is_dir() and (PEER_SITE / "jwt").is_dir():
+    if all((PEER_SITE / name).is_dir() for name in ("mozilla_django_oidc", "jwt", "allauth")):
         return
-    log("installing mozilla-django-oidc into benchmarks/.peer-site (benchmark only)")
+    log("installing mozilla-django-oidc and django-allauth into benchmarks/.peer-site (benchmark only)")
     packages = list(PEER_PACKAGES)
     try:
         import requests  # noqa: F401
@@ -221,39 +223,65 @@ def statement_breakdown(pg: servers.PostgresServer, database: str, logins: int) 
             if calls / max(1, logins) >= 0.05]
 
 
-def bench_logins(name: str, where: str, ours: LoginDriver, peer_env: dict[str, str], peer_port: int,
-                 tmp: Path, concurrency: int, rounds: int, seconds: float,
-                 pg: servers.PostgresServer) -> Comparison:
-    """Interleaved rounds of logins on tenant_sso's app and on the peer's (started here)."""
-    with servers.GunicornApp(peer_env, port=peer_port, workers=2, wsgi="benchmarks.peer_project.wsgi:application",
-                             log=tmp / "peer.log"):
-        peer = LoginDriver(lambda u: f"http://127.0.0.1:{peer_port}/oidc/authenticate/",
-                           f"http://127.0.0.1:{peer_port}", "/done/", concurrency, ours.browser_route)
-        for driver in (ours, peer):
+@dataclass
+class Peer:
+    """A baseline app: its name in the comparisons, gunicorn environment, port and login URL."""
+
+    key: str  # "" for mozilla-django-oidc, "_allauth" for allauth
+    label: str
+    env: dict[str, str]
+    port: int
+    start_path: str
+    database: str
+
+
+def bench_logins(name: str, where: str, ours: LoginDriver, peers: list[Peer], tmp: Path, concurrency: int,
+                 rounds: int, seconds: float, pg: servers.PostgresServer) -> list[Comparison]:
+    """Interleaved rounds of logins on tenant_sso's app and on each peer's (started here)."""
+    with ExitStack() as apps:
+        drivers = []
+        for peer in peers:
+            apps.enter_context(servers.GunicornApp(peer.env, port=peer.port, workers=2,
+                                                   wsgi="benchmarks.peer_project.wsgi:application",
+                                                   log=tmp / f"peer{peer.key}.log"))
+            drivers.append(LoginDriver(lambda u, p=peer: f"http://127.0.0.1:{p.port}{p.start_path}",
+                                       f"http://127.0.0.1:{peer.port}", "/done/", concurrency, ours.browser_route))
+        for driver in (ours, *drivers):
             driver.run(1.0)  # warm-up: imports, connections, first users created
             for times in driver.steps.values():
                 times.clear()
-        comparison = Comparison(name, f"tenant_sso{where}", f"mozilla-django-oidc 5.0.2{where}", "logins/s")
-        before = {db: statements(pg, db) for db in ("ours", "peer")}
-        done = {"ours": ours.completed, "peer": peer.completed}
-        interleave(comparison, rounds, lambda: ours.run(seconds)[0], lambda: peer.run(seconds)[0])
+        comparisons = [Comparison(name + peer.key, f"tenant_sso{where}", f"{peer.label}{where}", "logins/s")
+                       for peer in peers]
+        databases = ["ours", *(peer.database for peer in peers)]
+        sides = [ours, *drivers]
+        before = {db: statements(pg, db) for db in databases}
+        done = {db: driver.completed for db, driver in zip(databases, sides, strict=True)}
+        for i in range(rounds):
+            # tenant_sso, then each peer, in an order that rotates, so load drift favours none.
+            order = list(range(len(sides)))
+            order = order[i % len(order):] + order[:i % len(order)]
+            rates = {index: sides[index].run(seconds)[0] for index in order}
+            for j, comparison in enumerate(comparisons):
+                comparison.ours.append(rates[0])
+                comparison.base.append(rates[j + 1])
         per_login = {
             db: (statements(pg, db) - before[db]) / max(1, driver.completed - done[db])
-            for db, driver in (("ours", ours), ("peer", peer))
+            for db, driver in zip(databases, sides, strict=True)
         }
     if os.environ.get("BENCH_SQL_DETAIL"):
-        for db, driver in (("ours", ours), ("peer", peer)):
+        for db, driver in zip(databases, sides, strict=True):
             log(f"{db}: statements per login (pg_stat_statements, whole run so far)")
             for line in statement_breakdown(pg, db, driver.completed):
                 log(f"  {line}")
-    comparison.errors = len(ours.errors) + len(peer.errors)
-    for error in (ours.errors + peer.errors)[:5]:
-        log(f"login error: {error}")
-    for label, driver, db in (("tenant_sso", ours, "ours"), ("mozilla-django-oidc", peer, "peer")):
-        comparison.notes.append(f"{label}: {per_login[db]:.1f} SQL round trips per login; median ms per step: "
-                                + ", ".join(f"{step} {statistics.median(times):.1f}"
-                                            for step, times in driver.steps.items() if times))
-    return comparison
+    for comparison, peer, driver in zip(comparisons, peers, drivers, strict=True):
+        comparison.errors = len(ours.errors) + len(driver.errors)
+        for error in (ours.errors + driver.errors)[:5]:
+            log(f"login error: {error}")
+        for label, side, db in (("tenant_sso", ours, "ours"), (peer.label, driver, peer.database)):
+            comparison.notes.append(f"{label}: {per_login[db]:.1f} SQL round trips per login; median ms per step: "
+                                    + ", ".join(f"{step} {statistics.median(times):.1f}"
+                                                for step, times in side.steps.items() if times))
+    return comparisons
 
 
 def worker_rss_kib(master_pid: int) -> list[int]:
@@ -467,7 +495,7 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
 
 
 # -- the run -----------------------------------------------------------------------------------
-def idp_config(ours_url: str, peer_url: str) -> dict[str, Any]:
+def idp_config(ours_url: str, peer_url: str, allauth_url: str) -> dict[str, Any]:
     users = [{"sub": f"00u-user{i}", "email": f"user{i}@acme.test", "email_verified": True,
               "groups": ["engineering", "sso-admins"]} for i in range(USERS)]
     return {
@@ -477,6 +505,9 @@ def idp_config(ours_url: str, peer_url: str) -> dict[str, Any]:
              "callback_urls": [f"{ours_url}/api/oidc/cognito/callback/"], "identity_providers": ["AcmeOkta"]},
             {"client_id": "peer-client", "client_secret": "peer-secret",
              "callback_urls": [f"{peer_url}/oidc/callback/"], "identity_providers": ["AcmeOkta"]},
+            {"client_id": "allauth-client", "client_secret": "allauth-secret",
+             "callback_urls": [f"{allauth_url}/accounts/oidc/devidp/login/callback/"],
+             "identity_providers": ["AcmeOkta"]},
         ],
         "identity_providers": [{"name": "AcmeOkta", "groups_format": "bracketed", "users": users}],
     }
@@ -510,10 +541,12 @@ def main() -> int:
             "shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all"))
         redis = stack.enter_context(servers.RedisServer())
         ours_port, peer_port, idp_port = servers.free_port(), servers.free_port(), servers.free_port()
+        allauth_port = servers.free_port()
         ours_url, peer_url = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{peer_port}"
+        allauth_url = f"http://127.0.0.1:{allauth_port}"
 
         config = Path(tmp) / "idp.json"
-        config.write_text(json.dumps(idp_config(ours_url, peer_url)))
+        config.write_text(json.dumps(idp_config(ours_url, peer_url, allauth_url)))
         idp = subprocess.Popen([sys.executable, "-m", "benchmarks.idp_process", str(config), str(idp_port)],
                                cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])})
@@ -550,6 +583,17 @@ def main() -> int:
                     "BENCH_IDP_URL": idp_url, "BENCH_IDP_ISSUER": issuer,
                     "PYTHONPATH": os.pathsep.join([str(PEER_SITE), env["PYTHONPATH"]])}
         servers.manage(peer_env, "migrate", "--noinput")
+        allauth_env = {**peer_env, "DATABASE_URL": pg.create_database("allauth"),
+                       "DJANGO_SETTINGS_MODULE": "benchmarks.peer_project.allauth_settings"}
+        servers.manage(allauth_env, "migrate", "--noinput")
+
+        def peers(backend: dict[str, str]) -> list[Peer]:
+            return [
+                Peer("", "mozilla-django-oidc 5.0.2", {**peer_env, **backend}, peer_port, "/oidc/authenticate/",
+                     "peer"),
+                Peer("_allauth", "django-allauth 65.22.1", {**allauth_env, **backend}, allauth_port,
+                     "/accounts/oidc/devidp/login/?process=login", "allauth"),
+            ]
 
         # -- 1. logins
         ours_env = {**env, "DATABASE_URL": ours_db, "TENANT_SSO_LOG_LEVEL": "INFO"}
@@ -559,9 +603,8 @@ def main() -> int:
                                   ours_url, "/", args.concurrency)
         if "logins" in only:
             log(f"logins, IdP on this machine: {rounds} x {login_seconds}s per side")
-            results.append(bench_logins(
-                "logins", "", ours_driver, peer_env, peer_port, Path(tmp), args.concurrency, rounds, login_seconds,
-                pg,
+            results.extend(bench_logins(
+                "logins", "", ours_driver, peers({}), Path(tmp), args.concurrency, rounds, login_seconds, pg,
             ))
         if "logins" in only and args.idp_rtt_ms:
             rtt = args.idp_rtt_ms / 1000
@@ -572,10 +615,9 @@ def main() -> int:
             with pg.connect("ours") as conn:
                 conn.execute("UPDATE tenant_sso_connection SET cognito_domain = %s", (route.url,))
             remote = LoginDriver(ours_driver.start_url, ours_url, "/", args.concurrency, (route.url, idp_url))
-            results.append(bench_logins(
+            results.extend(bench_logins(
                 "logins_remote_idp", f", IdP {args.idp_rtt_ms:g} ms away", remote,
-                {**peer_env, "BENCH_IDP_BACKEND_URL": route.url}, peer_port, Path(tmp), args.concurrency,
-                rounds, login_seconds, pg,
+                peers({"BENCH_IDP_BACKEND_URL": route.url}), Path(tmp), args.concurrency, rounds, login_seconds, pg,
             ))
             with pg.connect("ours") as conn:
                 conn.execute("UPDATE tenant_sso_connection SET cognito_domain = %s", (idp_url,))

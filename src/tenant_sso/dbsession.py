@@ -37,6 +37,8 @@ class SessionStore(DBStore):
         super().__init__(session_key)
         #: The key ``cycle_key`` replaced and whose row the next save moves to the new key.
         self._replaces: str | None = None
+        #: ``cycle_key`` drew a key for a session that had no row yet: the next save inserts it.
+        self._unsaved_key = False
 
     def _get_new_session_key(self) -> str:
         return get_random_string(32, VALID_KEY_CHARS)
@@ -46,8 +48,10 @@ class SessionStore(DBStore):
         old = self.session_key
         self._session_key = self._get_new_session_key()
         self._session_cache = data
-        if old and self._replaces is None:
+        if old and self._replaces is None and not self._unsaved_key:
             self._replaces = old
+        elif not old:
+            self._unsaved_key = True
         self.modified = True
 
     def save(self, must_create: bool = False) -> None:
@@ -58,6 +62,8 @@ class SessionStore(DBStore):
         using = router.db_for_write(self.model, instance=obj)
         model: Any = self.model
         replaces, self._replaces = self._replaces, None
+        if self._unsaved_key:
+            self._unsaved_key, must_create = False, True
         if replaces and not must_create:
             moved = model.objects.using(using).filter(session_key=replaces).update(
                 session_key=obj.session_key, session_data=obj.session_data, expire_date=obj.expire_date
@@ -83,7 +89,7 @@ class SessionStore(DBStore):
         if session_key is None:
             # This session: its current key and, after cycle_key, the row not yet moved to it.
             keys = [key for key in (self.session_key, self._replaces) if key]
-            self._replaces = None
+            self._replaces, self._unsaved_key = None, False
         else:
             keys = [session_key]
             if session_key == self._replaces:

@@ -133,3 +133,21 @@ def test_django_db_sessions_still_work_and_cost_more(
         start, callback = login(client, browser, "carol@globex.test", monkeypatch)
     assert client.get("/api/me/").json()["organization"] == "globex"
     assert start.count + callback.count > 12
+
+
+@override_settings(SESSION_ENGINE="tenant_sso.dbsession")
+def test_dbsession_login_without_a_previous_session_and_key_rotation(client: Any, db: Any) -> None:
+    """Django's own login (the admin's) with no session yet: the cycled key is inserted; a
+    second login in the same browser moves the row to a new key and the old key stops working."""
+    from django.contrib.sessions.models import Session
+
+    get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+    assert client.post("/admin/login/", {"username": "root", "password": "pw"}).status_code == 302
+    first = client.cookies["sessionid"].value
+    assert client.get("/admin/").status_code == 200
+    client.post("/admin/logout/")
+    assert not Session.objects.filter(session_key=first).exists()
+    assert client.post("/admin/login/", {"username": "root", "password": "pw"}).status_code == 302
+    second = client.cookies["sessionid"].value
+    assert second != first and client.get("/admin/").status_code == 200
+    assert Session.objects.count() == 1
