@@ -98,9 +98,7 @@ def cache() -> Cache:
 def metadata_for(connection: Connection, *, refresh: bool = False) -> ProviderMetadata:
     """Cognito: built from the pool issuer and domain. OIDC: the issuer's discovery document."""
     if connection.is_cognito:
-        metadata = cognito_metadata(connection.issuer, connection.cognito_domain)
-        check_endpoints(metadata, network_policy())  # the browser is sent to these too
-        return metadata
+        return _checked_cognito_metadata(connection.issuer, connection.cognito_domain, network_policy())
     metadata = discover(
         http(),
         cache(),
@@ -111,6 +109,16 @@ def metadata_for(connection: Connection, *, refresh: bool = False) -> ProviderMe
     )
     if metadata.issuer != connection.issuer:
         adopt_published_issuer(connection, metadata.issuer)
+    return metadata
+
+
+@lru_cache(maxsize=256)
+def _checked_cognito_metadata(issuer: str, domain: str, policy: NetworkPolicy) -> ProviderMetadata:
+    """Built from the stored issuer and domain alone, so its URL checks give the same answer
+    every time: made once per (issuer, domain, policy) and process (bounded); a refusal is not
+    cached (the exception propagates)."""
+    metadata = cognito_metadata(issuer, domain)
+    check_endpoints(metadata, policy)  # the browser is sent to these too
     return metadata
 
 
