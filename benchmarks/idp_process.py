@@ -15,7 +15,8 @@ from tenant_sso.devidp import DevIdP, DevIdPConfig
 
 def main() -> None:
     config = DevIdPConfig.from_dict(json.loads(open(sys.argv[1]).read()))
-    with DevIdP(config).serve(port=int(sys.argv[2])) as server:
+    # Keep-alive, as Cognito and real providers: a warm app reuses its back-channel connection.
+    with DevIdP(config).serve(port=int(sys.argv[2]), keep_alive=True) as server:
         print(server.base_url, flush=True)
         sys.stdin.read()
 

@@ -1,17 +1,22 @@
 """``make bench``: tenant_sso measured against baselines run in the same process, same machine, same run.
 
-Prints four ratios, each against a baseline measured alongside it (rounds interleaved A, B, A, B
+Prints these ratios, each against a baseline measured alongside it (rounds interleaved A, B, A, B
 so that a noisy neighbour hurts both sides alike), with bounded counts and time (a few minutes):
 
 1. full SSO logins per second through gunicorn (2 workers), PostgreSQL and the local identity
-   provider, against mozilla-django-oidc doing the same flow against the same provider
-   (installed for the benchmark only, into ``benchmarks/.peer-site``);
+   provider, against mozilla-django-oidc and django-allauth's OpenID Connect provider doing the
+   same flow against the same provider (installed for the benchmark only, into
+   ``benchmarks/.peer-site``), with the provider on this machine and 20 ms away;
 2. ID token validations per second (``validate_id_token``, warm key resolver) against a raw
    ``cryptography`` RSA signature check of the same token;
 3. an authenticated ``GET /api/me/`` with an SSO session against a plain view with a plain
    Django session (``force_login``), through Django's WSGI handler in-process;
 4. login start (home-realm discovery by email + a new session) with 100,000 organizations
    against 1 organization, in-process.
+
+And, without a baseline: logins/s at 1, 4 and 16 browsers, the workers' memory over 10,000
+logins, the callback time with the provider far against near, and the Cognito bulk onboarding
+rate against its client-side limit (``benchmarks/cognito_bulk.py``).
 
 Usage: ``.venv/bin/python benchmarks/run.py [--quick] [--json results.json]``.
 See docs/performance.md for figures and how to read them.
@@ -48,14 +53,16 @@ from tests.services.helpers import AppBrowser, on  # noqa: E402
 from tests.support.html import parse_forms  # noqa: E402
 
 PEER_SITE = ROOT / "benchmarks" / ".peer-site"
-PEER_PACKAGES = ["mozilla-django-oidc==5.0.2", "pyjwt"]
+PEER_PACKAGES = ["mozilla-django-oidc==5.0.2", "pyjwt", "django-allauth==65.22.1"]
 POOL = "us-east-1_Bench0001"
 USERS = 16
 TENANTS = 100_000
 TARGETS = {
     "logins": (">=", 1.5),
-    "logins_remote_idp": (">=", 1.5),
-    "token_validation": (">=", 0.5),
+    "logins_allauth": (">=", 1.5),
+    "logins_remote_idp": (">=", 2.0),
+    "logins_remote_idp_allauth": (">=", 2.0),
+    "token_validation": (">=", 0.75),
     "authenticated_request": ("<=", 1.05),
     "login_start_100k": ("<=", 1.2),
 }
@@ -68,9 +75,9 @@ def log(message: str) -> None:
 # -- the peer, installed for the benchmark only ---------------------------------------------------
 def install_peer() -> None:
     """mozilla-django-oidc and PyJWT into benchmarks/.peer-site (never into the project's venv)."""
-    if (PEER_SITE / "mozilla_django_oidc").is_dir() and (PEER_SITE / "jwt").is_dir():
+    if all((PEER_SITE / name).is_dir() for name in ("mozilla_django_oidc", "jwt", "allauth")):
         return
-    log("installing mozilla-django-oidc into benchmarks/.peer-site (benchmark only)")
+    log("installing mozilla-django-oidc and django-allauth into benchmarks/.peer-site (benchmark only)")
     packages = list(PEER_PACKAGES)
     try:
         import requests  # noqa: F401
@@ -211,34 +218,120 @@ def statements(pg: servers.PostgresServer, database: str) -> int:
     return int(row[0]) if row else 0
 
 
-def bench_logins(name: str, where: str, ours: LoginDriver, peer_env: dict[str, str], peer_port: int,
-                 tmp: Path, concurrency: int, rounds: int, seconds: float,
-                 pg: servers.PostgresServer) -> Comparison:
-    """Interleaved rounds of logins on tenant_sso's app and on the peer's (started here)."""
-    with servers.GunicornApp(peer_env, port=peer_port, workers=2, wsgi="benchmarks.peer_project.wsgi:application",
-                             log=tmp / "peer.log"):
-        peer = LoginDriver(lambda u: f"http://127.0.0.1:{peer_port}/oidc/authenticate/",
-                           f"http://127.0.0.1:{peer_port}", "/done/", concurrency, ours.browser_route)
-        for driver in (ours, peer):
+def statement_breakdown(pg: servers.PostgresServer, database: str, logins: int) -> list[str]:
+    """The statements of ``database`` by calls per login (pg_stat_statements), most frequent first."""
+    with pg.connect() as conn:
+        rows = conn.execute(
+            "SELECT s.calls, s.query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid"
+            " WHERE d.datname = %s AND s.toplevel ORDER BY s.calls DESC LIMIT 30", (database,)).fetchall()
+    return [f"{calls / max(1, logins):5.2f}  {' '.join(str(query).split())[:110]}" for calls, query in rows
+            if calls / max(1, logins) >= 0.05]
+
+
+@dataclass
+class Peer:
+    """A baseline app: its name in the comparisons, gunicorn environment, port and login URL."""
+
+    key: str  # "" for mozilla-django-oidc, "_allauth" for allauth
+    label: str
+    env: dict[str, str]
+    port: int
+    start_path: str
+    database: str
+
+
+def bench_logins(name: str, where: str, ours: LoginDriver, peers: list[Peer], tmp: Path, concurrency: int,
+                 rounds: int, seconds: float, pg: servers.PostgresServer) -> list[Comparison]:
+    """Interleaved rounds of logins on tenant_sso's app and on each peer's (started here)."""
+    with ExitStack() as apps:
+        drivers = []
+        for peer in peers:
+            apps.enter_context(servers.GunicornApp(peer.env, port=peer.port, workers=2,
+                                                   wsgi="benchmarks.peer_project.wsgi:application",
+                                                   log=tmp / f"peer{peer.key}.log"))
+            drivers.append(LoginDriver(lambda u, p=peer: f"http://127.0.0.1:{p.port}{p.start_path}",
+                                       f"http://127.0.0.1:{peer.port}", "/done/", concurrency, ours.browser_route))
+        for driver in (ours, *drivers):
             driver.run(1.0)  # warm-up: imports, connections, first users created
             for times in driver.steps.values():
                 times.clear()
-        comparison = Comparison(name, f"tenant_sso{where}", f"mozilla-django-oidc 5.0.2{where}", "logins/s")
-        before = {db: statements(pg, db) for db in ("ours", "peer")}
-        done = {"ours": ours.completed, "peer": peer.completed}
-        interleave(comparison, rounds, lambda: ours.run(seconds)[0], lambda: peer.run(seconds)[0])
+        comparisons = [Comparison(name + peer.key, f"tenant_sso{where}", f"{peer.label}{where}", "logins/s")
+                       for peer in peers]
+        databases = ["ours", *(peer.database for peer in peers)]
+        sides = [ours, *drivers]
+        before = {db: statements(pg, db) for db in databases}
+        done = {db: driver.completed for db, driver in zip(databases, sides, strict=True)}
+        for i in range(rounds):
+            # tenant_sso, then each peer, in an order that rotates, so load drift favours none.
+            order = list(range(len(sides)))
+            order = order[i % len(order):] + order[:i % len(order)]
+            rates = {index: sides[index].run(seconds)[0] for index in order}
+            for j, comparison in enumerate(comparisons):
+                comparison.ours.append(rates[0])
+                comparison.base.append(rates[j + 1])
         per_login = {
             db: (statements(pg, db) - before[db]) / max(1, driver.completed - done[db])
-            for db, driver in (("ours", ours), ("peer", peer))
+            for db, driver in zip(databases, sides, strict=True)
         }
-    comparison.errors = len(ours.errors) + len(peer.errors)
-    for error in (ours.errors + peer.errors)[:5]:
-        log(f"login error: {error}")
-    for label, driver, db in (("tenant_sso", ours, "ours"), ("mozilla-django-oidc", peer, "peer")):
-        comparison.notes.append(f"{label}: {per_login[db]:.1f} SQL round trips per login; median ms per step: "
-                                + ", ".join(f"{step} {statistics.median(times):.1f}"
-                                            for step, times in driver.steps.items() if times))
-    return comparison
+    if os.environ.get("BENCH_SQL_DETAIL"):
+        for db, driver in zip(databases, sides, strict=True):
+            log(f"{db}: statements per login (pg_stat_statements, whole run so far)")
+            for line in statement_breakdown(pg, db, driver.completed):
+                log(f"  {line}")
+    for comparison, peer, driver in zip(comparisons, peers, drivers, strict=True):
+        comparison.errors = len(ours.errors) + len(driver.errors)
+        for error in (ours.errors + driver.errors)[:5]:
+            log(f"login error: {error}")
+        for label, side, db in (("tenant_sso", ours, "ours"), (peer.label, driver, peer.database)):
+            comparison.notes.append(f"{label}: {per_login[db]:.1f} SQL round trips per login; median ms per step: "
+                                    + ", ".join(f"{step} {statistics.median(times):.1f}"
+                                                for step, times in side.steps.items() if times))
+    return comparisons
+
+
+def worker_rss_kib(master_pid: int) -> list[int]:
+    """Resident memory (KiB) of each gunicorn worker: the master's children, from /proc."""
+    sizes = []
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    for pid in children.read_text().split() if children.exists() else []:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]))
+    return sizes
+
+
+def bench_scaling(start_url: Callable[[int], str], app_url: str, seconds: float,
+                  levels: tuple[int, ...] = (1, 4, 16)) -> list[str]:
+    """Logins per second of tenant_sso alone at 1, 4 and 16 concurrent browsers (2 workers)."""
+    lines = []
+    for level in levels:
+        driver = LoginDriver(start_url, app_url, "/", level)
+        driver.run(min(1.0, seconds))  # warm-up at this level
+        rate, _ = driver.run(seconds)
+        lines.append(f"{level:>3} browsers: {rate:7.1f} logins/s"
+                     + (f", {len(driver.errors)} errors" if driver.errors else ""))
+    return lines
+
+
+def bench_memory(driver: LoginDriver, master_pid: int, logins: int) -> list[str]:
+    """Worker resident memory after ``logins`` logins (and at the half), against after warm-up."""
+    driver.run(2.0)
+    base = worker_rss_kib(master_pid)
+    marks = [("after warm-up", base)]
+    done = driver.completed
+    for target in (logins // 2, logins):
+        while driver.completed - done < target:
+            driver.run(5.0)
+        marks.append((f"after {driver.completed - done:,} logins", worker_rss_kib(master_pid)))
+    lines = [f"worker RSS {label}: " + ", ".join(f"{kib / 1024:.1f} MiB" for kib in sizes)
+             for label, sizes in marks]
+    if len(marks[-1][1]) != len(base):
+        lines.append("(a worker was restarted during the run: the figures are not comparable)")
+    half, end = sum(marks[1][1]), sum(marks[2][1])
+    growth = (end - half) / max(1, half)
+    lines.append(f"second half vs first half: {growth:+.1%} ({'flat' if abs(growth) < 0.02 else 'GROWS'})"
+                 + (f"; {len(driver.errors)} login errors" if driver.errors else ""))
+    return lines
 
 
 # -- 2. token validation -----------------------------------------------------------------------
@@ -407,7 +500,7 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
 
 
 # -- the run -----------------------------------------------------------------------------------
-def idp_config(ours_url: str, peer_url: str) -> dict[str, Any]:
+def idp_config(ours_url: str, peer_url: str, allauth_url: str) -> dict[str, Any]:
     users = [{"sub": f"00u-user{i}", "email": f"user{i}@acme.test", "email_verified": True,
               "groups": ["engineering", "sso-admins"]} for i in range(USERS)]
     return {
@@ -417,6 +510,9 @@ def idp_config(ours_url: str, peer_url: str) -> dict[str, Any]:
              "callback_urls": [f"{ours_url}/api/oidc/cognito/callback/"], "identity_providers": ["AcmeOkta"]},
             {"client_id": "peer-client", "client_secret": "peer-secret",
              "callback_urls": [f"{peer_url}/oidc/callback/"], "identity_providers": ["AcmeOkta"]},
+            {"client_id": "allauth-client", "client_secret": "allauth-secret",
+             "callback_urls": [f"{allauth_url}/accounts/oidc/devidp/login/callback/"],
+             "identity_providers": ["AcmeOkta"]},
         ],
         "identity_providers": [{"name": "AcmeOkta", "groups_format": "bracketed", "users": users}],
     }
@@ -429,8 +525,12 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=4, help="browsers logging in at once")
     parser.add_argument("--idp-rtt-ms", type=float, default=20.0,
                         help="also measure logins with the IdP's back channel this far away (0: skip)")
-    parser.add_argument("--only", default="logins,tokens,me,start",
-                        help="comma-separated subset of: logins, tokens, me, start")
+    parser.add_argument("--only", default="logins,tokens,me,start,scaling,memory,cognito",
+                        help="comma-separated subset of: logins, tokens, me, start, scaling, memory, cognito")
+    parser.add_argument("--cognito-tenants", type=int, default=None,
+                        help="tenants onboarded in the Cognito bulk benchmark (default 1,000; --quick 20)")
+    parser.add_argument("--memory-logins", type=int, default=None,
+                        help="logins before the worker memory is read (default 10,000; --quick 600)")
     args = parser.parse_args()
     only = set(args.only.split(","))
     login_seconds, rounds = (3.0, 2) if args.quick else (12.0, 3)
@@ -439,6 +539,7 @@ def main() -> int:
     if "logins" in only:
         install_peer()
     results: list[Comparison] = []
+    extra: dict[str, list[str]] = {}
 
     with tempfile.TemporaryDirectory(prefix="tenant-sso-bench-") as tmp, ExitStack() as stack:
         log("starting PostgreSQL and Redis")
@@ -446,10 +547,12 @@ def main() -> int:
             "shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track=all"))
         redis = stack.enter_context(servers.RedisServer())
         ours_port, peer_port, idp_port = servers.free_port(), servers.free_port(), servers.free_port()
+        allauth_port = servers.free_port()
         ours_url, peer_url = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{peer_port}"
+        allauth_url = f"http://127.0.0.1:{allauth_port}"
 
         config = Path(tmp) / "idp.json"
-        config.write_text(json.dumps(idp_config(ours_url, peer_url)))
+        config.write_text(json.dumps(idp_config(ours_url, peer_url, allauth_url)))
         idp = subprocess.Popen([sys.executable, "-m", "benchmarks.idp_process", str(config), str(idp_port)],
                                cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")])})
@@ -462,7 +565,9 @@ def main() -> int:
         template_url = pg.create_database("template_ours")
         # One client address drives thousands of logins: the per-IP and per-organization limits off.
         env = servers.app_env(DATABASE_URL=template_url, REDIS_URL=redis.url, TENANT_SSO_LOG_LEVEL="WARNING",
-                              TENANT_SSO_RATE_LIMIT_PER_IP="0", TENANT_SSO_RATE_LIMIT_PER_ORGANIZATION="0")
+                              TENANT_SSO_RATE_LIMIT_PER_IP="0", TENANT_SSO_RATE_LIMIT_PER_ORGANIZATION="0",
+                              # workers are not recycled: the memory benchmark reads the same ones
+                              GUNICORN_MAX_REQUESTS="0")
         servers.manage(env, "migrate", "--noinput")
         servers.manage(
             {**env, "ACME_SECRET": "acme-secret"}, "sso_connection", "create", "--org", "acme",
@@ -484,6 +589,17 @@ def main() -> int:
                     "BENCH_IDP_URL": idp_url, "BENCH_IDP_ISSUER": issuer,
                     "PYTHONPATH": os.pathsep.join([str(PEER_SITE), env["PYTHONPATH"]])}
         servers.manage(peer_env, "migrate", "--noinput")
+        allauth_env = {**peer_env, "DATABASE_URL": pg.create_database("allauth"),
+                       "DJANGO_SETTINGS_MODULE": "benchmarks.peer_project.allauth_settings"}
+        servers.manage(allauth_env, "migrate", "--noinput")
+
+        def peers(backend: dict[str, str]) -> list[Peer]:
+            return [
+                Peer("", "mozilla-django-oidc 5.0.2", {**peer_env, **backend}, peer_port, "/oidc/authenticate/",
+                     "peer"),
+                Peer("_allauth", "django-allauth 65.22.1", {**allauth_env, **backend}, allauth_port,
+                     "/accounts/oidc/devidp/login/?process=login", "allauth"),
+            ]
 
         # -- 1. logins
         ours_env = {**env, "DATABASE_URL": ours_db, "TENANT_SSO_LOG_LEVEL": "INFO"}
@@ -493,9 +609,8 @@ def main() -> int:
                                   ours_url, "/", args.concurrency)
         if "logins" in only:
             log(f"logins, IdP on this machine: {rounds} x {login_seconds}s per side")
-            results.append(bench_logins(
-                "logins", "", ours_driver, peer_env, peer_port, Path(tmp), args.concurrency, rounds, login_seconds,
-                pg,
+            results.extend(bench_logins(
+                "logins", "", ours_driver, peers({}), Path(tmp), args.concurrency, rounds, login_seconds, pg,
             ))
         if "logins" in only and args.idp_rtt_ms:
             rtt = args.idp_rtt_ms / 1000
@@ -506,13 +621,30 @@ def main() -> int:
             with pg.connect("ours") as conn:
                 conn.execute("UPDATE tenant_sso_connection SET cognito_domain = %s", (route.url,))
             remote = LoginDriver(ours_driver.start_url, ours_url, "/", args.concurrency, (route.url, idp_url))
-            results.append(bench_logins(
+            results.extend(bench_logins(
                 "logins_remote_idp", f", IdP {args.idp_rtt_ms:g} ms away", remote,
-                {**peer_env, "BENCH_IDP_BACKEND_URL": route.url}, peer_port, Path(tmp), args.concurrency,
-                rounds, login_seconds, pg,
+                peers({"BENCH_IDP_BACKEND_URL": route.url}), Path(tmp), args.concurrency, rounds, login_seconds, pg,
             ))
             with pg.connect("ours") as conn:
                 conn.execute("UPDATE tenant_sso_connection SET cognito_domain = %s", (idp_url,))
+            near, far = (statistics.median(d.steps["app: callback"] or [0.0]) for d in (ours_driver, remote))
+            bound = near + args.idp_rtt_ms
+            callback_ratio = far / bound if bound else 0.0
+            extra["callback time, IdP far vs near (tenant_sso)"] = [
+                f"callback {far:.1f} ms with the IdP {args.idp_rtt_ms:g} ms away; {near:.1f} ms at 0 ms "
+                f"+ {args.idp_rtt_ms:g} ms = {bound:.1f} ms; ratio {callback_ratio:.2f} "
+                f"(target <= 1.15: {'met' if callback_ratio <= 1.15 else 'MISSED'})"]
+
+        if "scaling" in only:
+            log("logins at 1, 4 and 16 concurrent browsers")
+            extra["logins at 1, 4, 16 browsers (tenant_sso, 2 gunicorn workers, IdP on this machine)"] = (
+                bench_scaling(ours_driver.start_url, ours_url, login_seconds))
+        if "memory" in only and ours_app.process is not None:
+            count = args.memory_logins or (600 if args.quick else 10_000)
+            log(f"worker memory over {count:,} logins")
+            memory_driver = LoginDriver(ours_driver.start_url, ours_url, "/", args.concurrency)
+            extra[f"worker memory over {count:,} logins"] = bench_memory(
+                memory_driver, ours_app.process.pid, count)
 
         # an SSO session for benchmark 3, made by a real login
         browser = AppBrowser()
@@ -541,15 +673,22 @@ def main() -> int:
         if "start" in only:
             log("login start, 100,000 vs 1 organization")
             results.append(bench_start(wsgi, rounds * 10, micro // 20))
+        if "cognito" in only:
+            from benchmarks import cognito_bulk
+
+            count = args.cognito_tenants or (20 if args.quick else 1_000)
+            log(f"Cognito bulk onboarding of {count:,} tenants against moto")
+            extra["Cognito bulk onboarding (sso_cognito onboard-bulk, moto server)"] = cognito_bulk.run(count)
         from django.db import connections
 
         connections.close_all()
 
-    report(results, time.perf_counter() - began, args)
+    report(results, time.perf_counter() - began, args, extra)
     return 0
 
 
-def report(results: list[Comparison], elapsed: float, args: argparse.Namespace) -> None:
+def report(results: list[Comparison], elapsed: float, args: argparse.Namespace,
+           extra: dict[str, list[str]] | None = None) -> None:
     machine = f"{os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}"
     print(f"\ntenant_sso benchmarks ({machine}; {elapsed:.0f}s{', --quick' if args.quick else ''})\n")
     for c in results:
@@ -562,8 +701,15 @@ def report(results: list[Comparison], elapsed: float, args: argparse.Namespace) 
         for line in c.notes:
             print(f"  {line}")
         print()
+    for title, lines in (extra or {}).items():
+        print(title)
+        for line in lines:
+            print(f"  {line}")
+        print()
     if args.json:
-        args.json.write_text(json.dumps({c.name: c.as_dict() for c in results}, indent=2))
+        document: dict[str, Any] = {c.name: c.as_dict() for c in results}
+        document.update(extra or {})
+        args.json.write_text(json.dumps(document, indent=2))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ Every value comes from the environment so one file serves development, CI and pr
 GUNICORN_BIND        default 127.0.0.1:8000 (put a TLS-terminating proxy in front; see
                      docs/production.md). A unix socket works too: unix:/run/app.sock
 WEB_CONCURRENCY      worker processes, default 2 x cores + 1 (read by gunicorn itself too)
+GUNICORN_MAX_REQUESTS  requests before a worker is recycled, default 2000 (0: never)
 GUNICORN_THREADS     threads per worker, default 1 (sync workers); > 1 selects gthread workers
 GUNICORN_TIMEOUT     seconds before a stuck worker is restarted, default 30. A login waits on the
                      identity provider (TENANT_SSO_HTTP_TIMEOUT, 5 s per call) so keep this above
@@ -39,7 +40,7 @@ graceful_timeout = 20
 keepalive = 5
 
 # Recycle workers now and then (bounds any slow leak); jitter so they do not restart together.
-max_requests = 2000
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))  # 0: never (make bench's memory figure)
 max_requests_jitter = 200
 
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -2,7 +2,7 @@
 
 DATABASE_URL       default sqlite:///example/db.sqlite3 (PostgreSQL: postgres://user:pw@host/db)
 REDIS_URL          when set, Django's cache is Redis (discovery/JWKS caches shared by every process)
-SESSION_ENGINE     default django.contrib.sessions.backends.db
+SESSION_ENGINE     default tenant_sso.dbsession (Django's db sessions in fewer round trips)
 DJANGO_SECRET_KEY  required when DJANGO_DEBUG is off
 DJANGO_DEBUG       "1" for local development (the default when unset)
 DJANGO_ALLOWED_HOSTS  comma-separated, default 127.0.0.1,localhost
@@ -111,7 +111,7 @@ else:
         }
     }
 
-SESSION_ENGINE = os.environ.get("SESSION_ENGINE", "django.contrib.sessions.backends.db")
+SESSION_ENGINE = os.environ.get("SESSION_ENGINE", "tenant_sso.dbsession")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

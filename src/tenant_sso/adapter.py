@@ -23,6 +23,32 @@ def truthy_claim(value: Any) -> bool:
     return value is True or (isinstance(value, str) and value.lower() == "true")
 
 
+def verified_email_domain(claims: dict[str, Any]) -> str | None:
+    """The normalized domain of the claimed email when ``email_verified`` is true; else None."""
+    email = claims.get("email")
+    if not isinstance(email, str) or "@" not in email or not truthy_claim(claims.get("email_verified")):
+        return None
+    return normalize_domain(email.strip()[:254].rsplit("@", 1)[1])
+
+
+#: Per loaded organization (one login's connection): domain -> whether it is the organization's.
+_DOMAIN_MEMO = "_tenant_sso_domain_memo"
+
+
+def remember_domain(connection: Connection, domain: str, known: bool) -> None:
+    """Record a lookup already made for this login (provisioning reads it with the identity)."""
+    connection.organization.__dict__.setdefault(_DOMAIN_MEMO, {})[domain] = known
+
+
+def organization_has_domain(connection: Connection, domain: str) -> bool:
+    """Whether ``domain`` is one of the connection's organization's domains: one indexed query,
+    at most once per loaded connection (a login asks up to three times)."""
+    memo: dict[str, bool] = connection.organization.__dict__.setdefault(_DOMAIN_MEMO, {})
+    if domain not in memo:
+        memo[domain] = connection.organization.domains.filter(domain=domain).exists()
+    return memo[domain]
+
+
 class SSOAdapter:
     def groups_from_claims(self, connection: Connection, claims: dict[str, Any]) -> list[str]:
         """The user's IdP groups: the groups claim, plus the roles claim when configured."""
@@ -71,13 +97,10 @@ class SSOAdapter:
         """The claimed email if the policy trusts it: ``email_verified`` true (Cognito sends the
         string ``"true"``) and its domain one of this organization's domains; else None."""
         email = claims.get("email")
-        if not isinstance(email, str) or "@" not in email or not truthy_claim(claims.get("email_verified")):
+        domain = verified_email_domain(claims)
+        if domain is None or not isinstance(email, str) or not organization_has_domain(connection, domain):
             return None
-        email = email.strip()[:254]
-        domain = normalize_domain(email.rsplit("@", 1)[1])
-        if not connection.organization.domains.filter(domain=domain).exists():
-            return None
-        return email
+        return email.strip()[:254]
 
     def find_user_to_link(self, connection: Connection, claims: dict[str, Any]) -> AbstractBaseUser | None:
         """An existing account a first login may be linked to, by email; None creates a user.

@@ -28,6 +28,7 @@ ENGINES = [
     "django.contrib.sessions.backends.db",
     "django.contrib.sessions.backends.cache",
     "django.contrib.sessions.backends.cached_db",
+    "tenant_sso.dbsession",
 ]
 
 

@@ -305,6 +305,8 @@ class TcpProxy:
         except OSError:
             client.close()
             return
+        for sock in (client, upstream):  # forward each piece at once (no Nagle delay added)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         threading.Thread(target=self._pump, args=(client, upstream, 0.0), daemon=True).start()
         self._pump(upstream, client, self.rtt)
 

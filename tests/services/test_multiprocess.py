@@ -28,8 +28,8 @@ pytestmark = pytest.mark.services
 
 @pytest.mark.parametrize(
     "session_engine",
-    ["django.contrib.sessions.backends.cache", "django.contrib.sessions.backends.db"],
-    ids=["redis-sessions", "db-sessions"],
+    ["django.contrib.sessions.backends.cache", "django.contrib.sessions.backends.db", "tenant_sso.dbsession"],
+    ids=["redis-sessions", "db-sessions", "tenant-sso-db-sessions"],
 )
 def test_login_started_on_one_process_finishes_on_another(
     session_engine: str, database_url: str, redis_url: str, start_app: Any, sql: Any

@@ -52,16 +52,18 @@ class DevIdP(AuthorizeEndpoints, TokenEndpoints):
         ``() -> float`` seconds since the epoch, used for every expiry and ``iat``.
     """
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> DevIdPServer:
+    def serve(self, host: str = "127.0.0.1", port: int = 0, *, keep_alive: bool = False) -> DevIdPServer:
         """Start serving in a background thread and return the server handle.
 
         ``port=0`` picks a free port. Only loopback hosts are accepted: this provider signs
         tokens for anyone who asks nicely. The handle is a context manager that stops it.
+        ``keep_alive``: HTTP/1.1 persistent connections, as Cognito and real providers keep
+        them (default: one request per connection); ``server.connections`` counts them.
         """
         with self._lock:
             if self._server is not None:
                 raise RuntimeError("this DevIdP is already serving; stop() it first")
-            server = DevIdPServer(self, host, port)
+            server = DevIdPServer(self, host, port, keep_alive=keep_alive)
             self._server = server
             self._base_url = server.base_url
         return server

@@ -63,9 +63,34 @@ class _HTTPServer(ThreadingHTTPServer):
     allow_reuse_address = True
     timeout = None  # handle_request() is only called when the socket is readable
 
-    def __init__(self, address: tuple[str, int], idp: DevIdP) -> None:
+    def __init__(self, address: tuple[str, int], idp: DevIdP, *, keep_alive: bool = False) -> None:
         self.idp = idp
+        self.keep_alive = keep_alive
+        #: Connections accepted so far, and those open now (closed at stop: no answer after it).
+        self.connections = 0
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self.connections += 1
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_open_connections(self) -> None:
+        with self._open_lock:
+            open_now, self._open = list(self._open), set()
+        for sock in open_now:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hung up is not worth a traceback on stderr.
@@ -79,6 +104,9 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 30  # seconds a slow client may hold a worker thread
     # Answer even an unparseable request line with a status line and headers (not HTTP/0.9).
     default_request_version = "HTTP/1.0"
+    # Headers and body are two writes: without TCP_NODELAY the body of an answer on a kept-alive
+    # connection waits for the client's delayed ACK of the headers (about 40 ms on Linux).
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._dispatch()
@@ -129,12 +157,18 @@ class _Handler(BaseHTTPRequestHandler):
             content_type=content_type,
         )
 
+    def setup(self) -> None:
+        if self.server.keep_alive:
+            self.protocol_version = "HTTP/1.1"  # persistent unless the client says close
+        super().setup()
+
     def _send(self, response: Response) -> None:
         self.send_response(response.status)
         for name, value in response.headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
-        self.send_header("Connection", "close")
+        if not self.server.keep_alive:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)
@@ -155,11 +189,11 @@ class DevIdPServer:
     ``issuer`` is the pool issuer, ``{base_url}/{user_pool_id}``.
     """
 
-    def __init__(self, idp: DevIdP, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, idp: DevIdP, host: str = "127.0.0.1", port: int = 0, *, keep_alive: bool = False) -> None:
         if host not in LOOPBACK_HOSTS:
             raise ValueError(f"devidp only binds to loopback ({', '.join(LOOPBACK_HOSTS)}), not {host!r}")
         self.idp = idp
-        self._httpd = _HTTPServer(("127.0.0.1", port), idp)
+        self._httpd = _HTTPServer(("127.0.0.1", port), idp, keep_alive=keep_alive)
         self.host = host
         self.port: int = self._httpd.server_address[1]
         self.base_url = f"http://{host}:{self.port}"
@@ -177,6 +211,11 @@ class DevIdPServer:
                 for key, _ in selector.select():
                     if key.fileobj is self._httpd and not self._stopping.is_set():
                         self._httpd.handle_request()  # readable: accepts without blocking
+
+    @property
+    def connections(self) -> int:
+        """TCP connections accepted since the start (with ``keep_alive``, fewer than requests)."""
+        return self._httpd.connections
 
     @property
     def issuer(self) -> str:
@@ -216,6 +255,7 @@ class DevIdPServer:
         self._wake_w.send(b"x")
         self._thread.join(timeout=5)
         self._httpd.server_close()
+        self._httpd.close_open_connections()
         self._wake_r.close()
         self._wake_w.close()
         self.idp._detach(self)

@@ -12,6 +12,7 @@ endpoint layout in :mod:`tenant_sso.cognito.endpoints`.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from ..cognito import identifiers
 from ..cognito.claims import check_identity_provider
 from ..cognito.endpoints import cognito_logout_url, cognito_metadata
 from ..oidc.metadata import Cache, ProviderMetadata, check_endpoints
+from ..oidc.netguard import NetworkPolicy
 from .base import ConnectionKind
 
 if TYPE_CHECKING:
@@ -43,9 +45,7 @@ class CognitoKind(ConnectionKind):
         self, connection: Connection, http: ProviderHTTP, cache: Cache, *, ttl: int, refresh: bool = False
     ) -> ProviderMetadata:
         """Built from the pool issuer and domain; held to the network policy (the browser goes there too)."""
-        metadata = cognito_metadata(connection.issuer, connection.cognito_domain)
-        check_endpoints(metadata, http.policy)
-        return metadata
+        return _checked_metadata(connection.issuer, connection.cognito_domain, http.policy)
 
     def authorization_params(
         self, connection: Connection, *, login_hint: str | None = None
@@ -133,3 +133,13 @@ class CognitoKind(ConnectionKind):
         from ..diagnostics.cognito import check_logout_registration
 
         return check_logout_registration(connection, metadata, http, logout_uri, unavailable=unavailable)
+
+
+@lru_cache(maxsize=256)
+def _checked_metadata(issuer: str, domain: str, policy: NetworkPolicy) -> ProviderMetadata:
+    """Built from the stored issuer and domain alone, so its URL checks give the same answer every
+    time: made once per (issuer, domain, policy) and process (bounded); a refusal is not cached
+    (the exception propagates)."""
+    metadata = cognito_metadata(issuer, domain)
+    check_endpoints(metadata, policy)
+    return metadata

@@ -21,6 +21,17 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {"256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}
 _CURVES = {"ES256": ("secp256r1", 32), "ES384": ("secp384r1", 48), "ES512": ("secp521r1", 66)}
 
+
+def _rsa_scheme(alg: str) -> tuple[padding.AsymmetricPadding, hashes.HashAlgorithm]:
+    digest = _HASHES[alg[2:]]()
+    if alg.startswith("RS"):
+        return padding.PKCS1v15(), digest
+    return padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size), digest
+
+
+#: The padding and hash of each RSA algorithm, built once (immutable descriptions).
+_RSA = {alg: _rsa_scheme(alg) for alg in ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")}
+
 #: Every algorithm this module can verify; anything else is refused before a key is looked up.
 SUPPORTED = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", *_CURVES})
 
@@ -29,18 +40,14 @@ def verify(alg: str, public_key: Any, signing_input: bytes, signature: bytes) ->
     """True when ``signature`` is ``alg``'s signature of ``signing_input`` under ``public_key``."""
     if alg not in SUPPORTED:
         return False
-    digest = _HASHES[alg[2:]]()
     try:
-        if alg[:2] in ("RS", "PS"):
+        rsa_scheme = _RSA.get(alg)
+        if rsa_scheme is not None:
             if not isinstance(public_key, rsa.RSAPublicKey) or public_key.key_size < 2048:
                 return False
-            pad: padding.AsymmetricPadding = (
-                padding.PKCS1v15()
-                if alg.startswith("RS")
-                else padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
-            )
-            public_key.verify(signature, signing_input, pad, digest)
+            public_key.verify(signature, signing_input, rsa_scheme[0], rsa_scheme[1])
             return True
+        digest = _HASHES[alg[2:]]()
         curve, size = _CURVES[alg]
         if not isinstance(public_key, ec.EllipticCurvePublicKey) or public_key.curve.name != curve:
             return False

@@ -7,23 +7,21 @@ the key from the issuer's JWKS by ``kid``. Each failed step raises a
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hmac
 import json
 import math
-import re
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
+import orjson
 from joserfc.jwk import Key
 
 from ..exceptions import TokenError
 from . import signatures
-
-_B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 
 
 @dataclass(frozen=True)
@@ -40,26 +38,51 @@ class Expectations:
     max_length: int = 16384
 
 
+#: base64url -> base64 for the strict decoder; "+", "/" and "=" are not base64url, so they become
+#: a byte the strict decoder refuses (the only "=" it sees is the padding added here).
+_TO_B64 = bytes.maketrans(b"-_+/=", b"+/!!!")
+
+
 def _b64(segment: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    except (binascii.Error, ValueError):
-        return b""
+    """Strict base64url (RFC 7515 2): only its 64 characters, no padding, no whitespace."""
+    data = segment.encode("ascii").translate(_TO_B64) + b"=" * (-len(segment) % 4)
+    return binascii.a2b_base64(data, strict_mode=True)
 
 
-def _b64json(segment: str, what: str) -> dict[str, Any]:
+@lru_cache(maxsize=64)
+def _header_json(segment: str) -> dict[str, Any]:
+    """A protected header, decoded once per distinct text: a provider signs every token with the
+    same few headers, so the next token's header is a dictionary lookup (bounded cache)."""
+    return _json_object(_b64(segment), "header")
+
+
+def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     try:
-        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-        value = json.loads(raw)
-    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # orjson, about 4x faster here (the JSON was a third of a validation's cost), accepts a
+        # subset of what json accepts and reads it the same way; what it refuses (NaN, integers
+        # over 64 bits, escaped lone surrogates...) goes to json, so every refusal keeps its code.
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        value = None
+    try:
+        if value is None:
+            value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise TokenError("malformed_token", detail=f"{what} is not base64url JSON") from exc
     if not isinstance(value, dict):
         raise TokenError("malformed_token", detail=f"{what} is not a JSON object")
     return value
 
 
-def read_header(raw: object, *, algorithms: Collection[str], max_length: int) -> dict[str, Any]:
-    """Check the token's shape and return its protected header (before any key is chosen)."""
+class _Parts(NamedTuple):
+    header: dict[str, Any]
+    signing_input: str
+    payload: bytes
+    signature: bytes
+
+
+def _parse(raw: object, *, algorithms: Collection[str], max_length: int) -> _Parts:
+    """Check the token's shape, decode its three parts once, check the header's algorithm."""
     if not isinstance(raw, str) or not raw:
         raise TokenError("id_token_missing", detail="no id_token in the token response")
     if len(raw) > max_length:
@@ -67,9 +90,13 @@ def read_header(raw: object, *, algorithms: Collection[str], max_length: int) ->
     parts = raw.split(".")
     if len(parts) == 5:
         raise TokenError("token_encrypted", detail="encrypted (JWE) ID tokens are not accepted")
-    if len(parts) != 3 or not all(_B64URL.match(p) for p in parts):
+    if len(parts) != 3 or not raw.isascii():
         raise TokenError("malformed_token", detail="id_token is not a compact JWS")
-    header = _b64json(parts[0], "header")
+    try:
+        payload, signature = _b64(parts[1]), _b64(parts[2])
+        header = dict(_header_json(parts[0]))  # a copy: callers may not change the cached one
+    except (binascii.Error, ValueError) as exc:
+        raise TokenError("malformed_token", detail="id_token is not a compact JWS") from exc
     alg = header.get("alg")
     if not isinstance(alg, str):
         raise TokenError("malformed_token", detail="header has no alg")
@@ -77,17 +104,27 @@ def read_header(raw: object, *, algorithms: Collection[str], max_length: int) ->
         raise TokenError("alg_none", detail="unsigned token (alg none) refused")
     if alg not in algorithms:
         raise TokenError("alg_not_allowed", detail=f"alg {alg[:20]!r} not in {sorted(algorithms)}")
-    if not parts[2]:
+    if not signature:
         raise TokenError("malformed_token", detail="id_token has no signature")
     if "crit" in header:
         raise TokenError("malformed_token", detail="crit header parameters are not supported")
-    return header
+    return _Parts(header, raw[: len(parts[0]) + 1 + len(parts[1])], payload, signature)
+
+
+def read_header(raw: object, *, algorithms: Collection[str], max_length: int) -> dict[str, Any]:
+    """Check the token's shape and return its protected header (before any key is chosen)."""
+    return _parse(raw, algorithms=algorithms, max_length=max_length).header
+
+
+_EXACT = 2**53  # integers floats hold exactly
 
 
 def _number(claims: dict[str, Any], name: str) -> float | None:
     value = claims.get(name)
     if value is None:
         return None
+    if type(value) is int and -_EXACT < value < _EXACT:
+        return value  # the usual NumericDate: an exact integer, compared as it is
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TokenError("malformed_token", detail=f"{name} is not a number")
     # Python's json accepts NaN and Infinity (not JSON, RFC 8259 6): every comparison with NaN is
@@ -156,14 +193,12 @@ def validate_id_token(
 
     ``resolve_key(header)`` returns the verification key (see :class:`~.keys.JWKSResolver`).
     """
-    header = read_header(raw, algorithms=expect.algorithms, max_length=expect.max_length)
-    assert isinstance(raw, str)
-    key = resolve_key(header)
-    signing_input, _, signature = raw.rpartition(".")
+    token = _parse(raw, algorithms=expect.algorithms, max_length=expect.max_length)
+    key = resolve_key(token.header)
     # The key's type must fit the algorithm's family: an HS256 header against an RSA key
     # (algorithm confusion) or a key of another curve never verifies.
-    if not signatures.verify(header["alg"], key.public_key, signing_input.encode("ascii"), _b64(signature)):
+    if not signatures.verify(token.header["alg"], key.public_key, token.signing_input.encode("ascii"), token.signature):
         raise TokenError("bad_signature", detail="signature does not verify")
-    claims = _b64json(signing_input.partition(".")[2], "payload")
+    claims = _json_object(token.payload, "payload")
     check_claims(claims, expect, time.time() if now is None else now)
     return claims
