@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
@@ -87,7 +87,12 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], what: str, log: Path)
 # -- the OpenID Provider -----------------------------------------------------------------------
 @dataclass
 class OP:
-    """One oidc-provider process; ``restart`` keeps the port (so the issuer) and may swap keys."""
+    """One oidc-provider process; ``restart`` keeps the port (so the issuer) and may swap keys.
+
+    Subclasses run another Node OP script of ``op/`` with the same lifecycle (``SCRIPT``, ``LABEL``)."""
+
+    SCRIPT: ClassVar[str] = "server.mjs"
+    LABEL: ClassVar[str] = "oidc-provider"
 
     config: dict[str, Any]
     log: Path
@@ -112,9 +117,9 @@ class OP:
         env = {**os.environ, "OP_CONFIG": json.dumps(self.config), "NODE_NO_WARNINGS": "1"}
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [node, str(OP_DIR / "server.mjs")], cwd=OP_DIR, env=env, stdout=out, stderr=out
+                [node, str(OP_DIR / self.SCRIPT)], cwd=OP_DIR, env=env, stdout=out, stderr=out
             )
-        _wait_http(f"{self.base_url}/__interop/stats", self.process, "oidc-provider", self.log)
+        _wait_http(f"{self.base_url}/__interop/stats", self.process, self.LABEL, self.log)
 
     def stop(self) -> None:
         if self.process is not None:

@@ -12,27 +12,24 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.interop.harness import OP_DIR, ROOT, _stop, _wait_http, free_port
+from tests.interop.harness import OP, ROOT, _stop, _wait_http, free_port
 
 
 @dataclass
-class MockOP:
-    """One ``oauth2-mock-server`` process (``op/mock-server.mjs``)."""
+class MockOP(OP):
+    """One ``oauth2-mock-server`` process (``op/mock-server.mjs``), run like oidc-provider's."""
 
-    config: dict[str, Any]
-    log: Path
-    process: subprocess.Popen[bytes] | None = None
+    SCRIPT: ClassVar[str] = "mock-server.mjs"
+    LABEL: ClassVar[str] = "oauth2-mock-server"
 
     @classmethod
     def make(cls, *, alg: str, trailing_slash: bool, clients: dict[str, str], users: dict[str, dict[str, Any]],
@@ -41,33 +38,6 @@ class MockOP:
         issuer = f"http://127.0.0.1:{port}" + ("/" if trailing_slash else "")
         return cls({"port": port, "issuer": issuer, "alg": alg, "kid": f"mock-{alg.lower()}-1", "clients": clients,
                     "users": users, "discovery": discovery or {}}, log)
-
-    @property
-    def issuer(self) -> str:
-        return str(self.config["issuer"])
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.config['port']}"
-
-    def start(self) -> None:
-        node = shutil.which("node")
-        if node is None:
-            raise RuntimeError("node is not installed: Node.js 20+ is needed for tests marked 'node'")
-        env = {**os.environ, "OP_CONFIG": json.dumps(self.config), "NODE_NO_WARNINGS": "1"}
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [node, str(OP_DIR / "mock-server.mjs")], cwd=OP_DIR, env=env, stdout=out, stderr=out
-            )
-        _wait_http(f"{self.base_url}/__interop/stats", self.process, "oauth2-mock-server", self.log)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            _stop(self.process)
-            self.process = None
-
-    def stats(self) -> dict[str, int]:
-        return dict(httpx.get(f"{self.base_url}/__interop/stats", timeout=5).json())
 
 
 def rsa_private_pem() -> str:
