@@ -10,6 +10,6 @@ class TenantSSOConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
-        from .sessions import connect
+        from .session_index import connect
 
         connect()  # the kill switch: revoking an SSOSession ends its Django session

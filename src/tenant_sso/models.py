@@ -365,7 +365,7 @@ class SSOSession(models.Model):
 
     The session key is a bearer secret: it is stored encrypted (Fernet, like client secrets) to
     end the session in any session engine, and as a SHA-256 digest to find this row from a
-    request. One row per login; deleting a row ends its Django session (see tenant_sso.sessions).
+    request. One row per login; deleting a row ends its Django session (see tenant_sso.session_index).
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_sessions")

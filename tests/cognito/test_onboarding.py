@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tenant_sso import crypto
 from tenant_sso.models import Connection, LoginEvent, SSOSession
-from tenant_sso.sessions import key_digest
+from tenant_sso.session_index import key_digest
 from tests.support import urls
 from tests.support.cognito import onboard_args
 

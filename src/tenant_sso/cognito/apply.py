@@ -90,7 +90,7 @@ def store_connection(plan: Plan, spec: TenantSpec, client_id: str | None, client
 def apply_offboarding(api: CognitoAPI, observer: Observer, plan: Plan) -> None:
     """Run the offboarding steps: deletions that tolerate "already gone", then the kill switch."""
     from ..models import Connection
-    from ..sessions import disable_connections
+    from ..session_index import disable_connections
 
     for step in plan.steps:
         logger.info("cognito offboarding %s: %s %s", plan.org_slug, step.action, step.target)

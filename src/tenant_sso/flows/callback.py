@@ -13,7 +13,7 @@ from django.contrib.auth import login as django_login
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .. import sessions, stash, wiring
+from .. import session_index, stash, wiring
 from ..adapter import get_adapter
 from ..claims import check_claims_schema
 from ..conf import app_settings
@@ -261,7 +261,7 @@ def sign_in(request: HttpRequest, login: VerifiedLogin) -> SignedIn:
         "login_at": int(time.time()),
     }
     request.session.set_expiry(timezone.now() + timedelta(seconds=connection.max_session_age))
-    sessions.start(
+    session_index.start(
         request,
         user=provisioned.user,
         connection=connection,

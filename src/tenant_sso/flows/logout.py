@@ -9,7 +9,7 @@ from django.contrib.auth import logout as django_logout
 from django.http import HttpRequest
 from django.urls import reverse
 
-from .. import sessions, stash, wiring
+from .. import session_index, stash, wiring
 from ..conf import app_settings
 from ..exceptions import (
     ConfigurationError,
@@ -31,7 +31,7 @@ def logout(request: HttpRequest) -> tuple[str, Connection | None]:
         if isinstance(data, dict) and isinstance(data.get("connection"), int)
         else None
     )
-    sessions.end_current(request)
+    session_index.end_current(request)
     django_logout(request)
     if connection is None:
         return _after_logout_url(request, None), None

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ...connections import ConnectionSpec, upsert_connection, validation_message
 from ...models import Connection
-from ...sessions import disable_connections
+from ...session_index import disable_connections
 
 
 class Command(BaseCommand):
@@ -179,7 +179,7 @@ class Command(BaseCommand):
             self.stdout.write("  ".join([*(cell.ljust(w) for cell, w in zip(line, widths, strict=False)), line[-1]]))
 
     def handle_disable(self, options: dict[str, Any]) -> None:
-        # Disabled, and every session made through it ended now (sessions.disable_connections).
+        # Disabled, and every session made through it ended now (session_index.disable_connections).
         count = disable_connections(Connection.objects.filter(organization__slug=options["org"]))
         if not count:
             raise CommandError(f"No enabled connection for organization {options['org']!r}.")

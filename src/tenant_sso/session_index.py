@@ -198,6 +198,6 @@ def _on_user_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 def connect() -> None:
     """Called from the app's ``ready()``."""
-    pre_delete.connect(_on_delete, sender=SSOSession, dispatch_uid="tenant_sso.sessions.delete")
-    post_save.connect(_on_connection_saved, sender=Connection, dispatch_uid="tenant_sso.sessions.connection")
-    post_save.connect(_on_user_saved, sender=get_user_model(), dispatch_uid="tenant_sso.sessions.user")
+    pre_delete.connect(_on_delete, sender=SSOSession, dispatch_uid="tenant_sso.session_index.delete")
+    post_save.connect(_on_connection_saved, sender=Connection, dispatch_uid="tenant_sso.session_index.connection")
+    post_save.connect(_on_user_saved, sender=get_user_model(), dispatch_uid="tenant_sso.session_index.user")
