@@ -135,10 +135,7 @@ def _confirmation(
             "next": params.get("next", ""),
         },
     )
-    # Its form POSTs with the CSRF token: with no-referrer Chromium sends "Origin: null" and
-    # Django's CSRF check refuses it. Its URL holds no code or state, only what was asked.
-    response["Referrer-Policy"] = "same-origin"
-    return response
+    return _form_page(response)  # its URL holds no code or state, only what was asked
 
 
 def _query(request: HttpRequest) -> dict[str, str]:
@@ -147,21 +144,15 @@ def _query(request: HttpRequest) -> dict[str, str]:
     return {key: request.GET.get(key, "") for key in request.GET}
 
 
-def _same_origin_referrer(view: View) -> View:
+def _form_page(response: HttpResponse) -> HttpResponse:
     """For pages with POST forms: under ``no-referrer`` browsers send ``Origin: null`` with the
-    form, which Django's CSRF check refuses; ``same-origin`` keeps referrers inside the site."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "same-origin"
-        return response
-
-    return wrapper
+    form, which Django's CSRF check refuses; ``same-origin`` keeps referrers inside the site
+    (:func:`sso_response` only sets ``no-referrer`` where a view set no policy)."""
+    response["Referrer-Policy"] = "same-origin"
+    return response
 
 
 @require_GET
-@_same_origin_referrer
 @sso_response
 def signin(request: HttpRequest) -> HttpResponse:
     """The package's login page (template ``tenant_sso/login.html``, overridable).
@@ -182,7 +173,7 @@ def signin(request: HttpRequest) -> HttpResponse:
         "logged_out": "logged_out" in request.GET,
         "sso": get_sso(request),
     }
-    return render(request, "tenant_sso/login.html", context)
+    return _form_page(render(request, "tenant_sso/login.html", context))
 
 
 @require_http_methods(["GET", "POST"])

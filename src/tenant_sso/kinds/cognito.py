@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from .. import claims as group_claims
 from ..cognito import identifiers
 from ..cognito.claims import check_identity_provider
-from ..cognito.endpoints import cognito_logout_url, cognito_metadata
+from ..cognito.endpoints import cognito_logout_url, cognito_metadata, domain_base_url
 from ..oidc.metadata import Cache, ProviderMetadata, check_endpoints
 from ..oidc.netguard import NetworkPolicy
 from .base import ConnectionKind
@@ -84,6 +84,10 @@ class CognitoKind(ConnectionKind):
     def clean(self, connection: Connection) -> dict[str, str]:
         if not connection.cognito_domain:
             return {"cognito_domain": "A Cognito connection needs the user pool domain."}
+        from ..wiring import network_policy  # wiring imports the kinds
+
+        if not network_policy().is_secure_url(domain_base_url(connection.cognito_domain)):
+            return {"cognito_domain": "The domain must be https on a public address."}
         return {}
 
     def form_warnings(self, data: dict[str, Any]) -> list[str]:
