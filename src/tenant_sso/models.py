@@ -71,6 +71,13 @@ class Organization(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
+    require_verified_domains = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Home-realm discovery and email linking use only domains proven by a DNS TXT record "
+            "(set for organizations set up through the self-service portal)."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -96,6 +103,14 @@ class OrganizationDomain(models.Model):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="domains")
     domain = models.CharField(max_length=253, unique=True)
+    verification_token = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text=_("Published by the customer as the DNS TXT record tenant-sso-verification=<token>."),
+    )
+    verified_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the DNS TXT record was last found; empty: not verified.")
+    )
 
     class Meta:
         ordering = ["domain"]
@@ -212,6 +227,14 @@ class Connection(models.Model):
     use_userinfo = models.BooleanField(
         default=False, help_text=_("Also call the userinfo endpoint (its sub must match).")
     )
+    idp_initiated = models.BooleanField(
+        _("IdP-initiated sign-in"),
+        default=False,
+        help_text=_(
+            "Accept sign-in started from the IdP's app tile (SAML through Cognito). Such a "
+            "response is never trusted on its own: it starts a fresh sign-in from this app."
+        ),
+    )
     link_by_email = models.BooleanField(
         default=False,
         help_text=_(
@@ -300,6 +323,11 @@ class FederatedIdentity(models.Model):
     subject = models.CharField(max_length=255)
     email = models.EmailField(blank=True)
     idp_groups = models.JSONField(default=list, blank=True)
+    cognito_username = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text=_("Cognito connections: the federated user's name in the pool (cognito:username)."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_login_at = models.DateTimeField(null=True, blank=True)
 

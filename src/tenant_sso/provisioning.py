@@ -128,6 +128,8 @@ def provision(
     lookup = {"connection": connection, "issuer": issuer, "subject": subject}
     now = timezone.now()
     email = str(claims.get("email", ""))[:254]
+    # The federated user's name in the pool, for the Cognito admin calls made after login.
+    cognito_username = str(claims.get("cognito:username", ""))[:255]
     with transaction.atomic():
         identity, groups_in_sync = _lock_identity(connection, lookup, claims, idp_groups)
         created = linked = False
@@ -143,7 +145,12 @@ def provision(
                         user.save()
                         created = True
                     identity = FederatedIdentity.objects.create(
-                        user=user, email=email, idp_groups=idp_groups, last_login_at=now, **lookup
+                        user=user,
+                        email=email,
+                        idp_groups=idp_groups,
+                        cognito_username=cognito_username,
+                        last_login_at=now,
+                        **lookup,
                     )
                     fresh = True
             except IntegrityError:
@@ -170,6 +177,7 @@ def provision(
         if not fresh:
             identity.email = email
             identity.idp_groups = idp_groups
+            identity.cognito_username = cognito_username
             identity.last_login_at = now
-            identity.save(update_fields=["email", "idp_groups", "last_login_at"])
+            identity.save(update_fields=["email", "idp_groups", "cognito_username", "last_login_at"])
     return Provisioned(user, identity, created, linked, django_groups)
