@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +38,7 @@ from django.utils import timezone
 from .audit import client_ip
 from .conf import app_settings
 from .consumer_domains import is_consumer_domain
-from .models import LoginEvent, Organization, OrganizationDomain
+from .models import LoginEvent, Organization, OrganizationDomain, new_verification_token
 from .validation import InvalidValue, clean_email_domain
 
 logger = logging.getLogger("tenant_sso.audit")
@@ -87,7 +86,7 @@ class DomainCheck:
 # -- tokens and records ----------------------------------------------------------------------
 def new_token() -> str:
     """An unguessable token: 256 random bits, URL-safe (43 characters)."""
-    return secrets.token_urlsafe(32)
+    return new_verification_token()
 
 
 def record_name(domain: str) -> str:

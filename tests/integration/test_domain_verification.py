@@ -190,6 +190,9 @@ def test_failed_recheck_keeps_an_earlier_verification(dns: DNSTestServer, portal
 
 def test_row_without_token(dns: DNSTestServer, portal_org: Organization) -> None:
     row = OrganizationDomain.objects.create(organization=portal_org, domain="legacy.test")
+    assert len(row.verification_token) >= 43  # every new row gets one, whoever creates it
+    OrganizationDomain.objects.filter(pk=row.pk).update(verification_token="")  # a row from before
+    row.refresh_from_db()
     assert domains.verify_domain(row).code == "domain_no_token"
     claimed = domains.claim_domain(portal_org, "legacy.test")  # claiming it again gives it one
     assert claimed.pk == row.pk and claimed.verification_token
