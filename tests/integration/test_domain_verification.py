@@ -404,3 +404,22 @@ def test_background_check_task(dns: DNSTestServer, portal_org: Organization) -> 
     assert result is not None and result.return_value["code"] == "domain_verified"
     assert OrganizationDomain.objects.get(pk=row.pk).verified_at is not None
     assert defer(check_domain_dns, 10**9).return_value is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reported"),
+    [
+        ({"TENANT_SSO_DNS_RESOLVERS": ["127.0.0.1:53535", "10.0.0.2", "[::1]:53", "2001:db8::53"]}, False),
+        ({"TENANT_SSO_DNS_RESOLVERS": ["dns.example.com"]}, True),
+        ({"TENANT_SSO_DNS_RESOLVERS": ["127.0.0.1:99999"]}, True),
+        ({"TENANT_SSO_DNS_RESOLVERS": "127.0.0.1"}, True),
+        ({"TENANT_SSO_DNS_TIMEOUT": 0}, True),
+        ({"TENANT_SSO_DNS_TIMEOUT": "soon"}, True),
+    ],
+)
+def test_system_check_e030(db: Any, overrides: dict[str, Any], reported: bool) -> None:
+    from django.core.checks import run_checks
+
+    with override_settings(**overrides):
+        ids = [m.id for m in run_checks() if m.id == "tenant_sso.E030"]
+    assert ids == (["tenant_sso.E030"] if reported else [])
