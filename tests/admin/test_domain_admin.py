@@ -100,3 +100,13 @@ def test_renaming_a_domain_drops_its_verification(staff: Client, initech: Organi
     renamed = OrganizationDomain.objects.get(pk=row.pk)
     assert renamed.domain == "new-name.test" and renamed.verified_at is None
     assert renamed.verification_token and renamed.verification_token != row.verification_token
+
+
+def test_domain_events_show_in_the_audit_log(staff: Client, initech: Organization) -> None:
+    domains.claim_domain(initech, "audited.test")
+    changelist = reverse("admin:tenant_sso_loginevent_changelist")
+    html = staff.get(changelist, {"outcome__exact": "domain"}).content.decode()
+    assert "domain_claimed" in html
+    event = LoginEvent.objects.get(outcome="domain")
+    page = staff.get(reverse("admin:tenant_sso_loginevent_change", args=[event.pk]))
+    assert page.status_code == 200 and "audited.test" in page.content.decode()
