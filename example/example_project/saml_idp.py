@@ -51,8 +51,8 @@ def ensure_installed() -> None:
     npm = shutil.which("npm")
     if npm is None:
         raise RuntimeError("npm is not installed: Node.js 20+ and npm are needed for saml-idp")
-    subprocess.run([npm, "ci", "--prefix", str(IDP_DIR), "--no-audit", "--no-fund"], check=True, timeout=300,
-                   stdout=subprocess.DEVNULL)
+    args = [npm, "ci", "--prefix", str(IDP_DIR), "--no-audit", "--no-fund"]
+    subprocess.run(args, check=True, timeout=300, stdout=subprocess.DEVNULL)  # noqa: S603 - fixed arguments
 
 
 def _certificate(directory: Path, issuer: str) -> tuple[Path, Path]:
@@ -125,8 +125,8 @@ class SamlIdP:
         if self.relay_state:
             args += ["--relayState", self.relay_state]
         with self.log.open("ab") as out:
-            self.process = subprocess.Popen(args, cwd=IDP_DIR, stdout=out, stderr=out,
-                                            env={**os.environ, "NODE_NO_WARNINGS": "1"})
+            env = {**os.environ, "NODE_NO_WARNINGS": "1"}
+            self.process = subprocess.Popen(args, cwd=IDP_DIR, stdout=out, stderr=out, env=env)  # noqa: S603
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -142,7 +142,7 @@ class SamlIdP:
     def set_relay_state(self, relay_state: str) -> None:
         """The RelayState of IdP-initiated responses (saml-idp's settings form, at runtime)."""
         data = urllib.parse.urlencode({"RelayState": relay_state}).encode()
-        request = urllib.request.Request(f"{self.base_url}/settings", data=data, method="POST")
+        request = urllib.request.Request(f"{self.base_url}/settings", data=data, method="POST")  # noqa: S310
         with urllib.request.urlopen(request, timeout=5):  # noqa: S310 - loopback
             pass
 
