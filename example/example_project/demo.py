@@ -50,7 +50,7 @@ def saml_relay_state(app_url: str) -> str:
     """The RelayState the SAML IdP's tile sends: the authorize parameters, as Cognito reads them."""
     return urlencode({"response_type": "code", "client_id": SAML_CLIENT,
                       "redirect_uri": idp_initiated_url(app_url), "identity_provider": SAML_IDP,
-                      "scope": "openid email profile"})
+                      "scope": "openid"})
 
 
 def idp_config(app_url: str, saml_metadata_url: str | None = None) -> dict[str, Any]:
