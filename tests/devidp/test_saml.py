@@ -334,3 +334,14 @@ def test_saml_provider_config_errors_name_the_key(entry: dict[str, Any], message
               "clients": [{"client_id": "c", "callback_urls": [CALLBACK], "identity_providers": ["Initech"]}]}
     with pytest.raises(DevIdPConfigError, match=message):
         DevIdPConfig.from_dict(config)
+
+
+def test_a_relative_metadata_file_is_read_beside_the_config_file(tmp_path: Path, idp_keys: Any) -> None:
+    (tmp_path / "idp-metadata.xml").write_bytes(metadata(idp_keys[1]))
+    config = {"user_pool_id": POOL, "identity_providers": [
+        {"name": "Initech", "type": "saml", "metadata_file": "idp-metadata.xml",
+         "attribute_mapping": {"email": "email"}}],
+        "clients": [{"client_id": "c", "callback_urls": [CALLBACK], "identity_providers": ["Initech"]}]}
+    (tmp_path / "devidp.json").write_text(json.dumps(config))
+    idp = DevIdP(DevIdPConfig.load(tmp_path / "devidp.json"))
+    assert idp.saml_metadata("Initech").entity_id == ENTITY

@@ -29,7 +29,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
@@ -457,4 +457,12 @@ class DevIdPConfig:
             data: Any = tomllib.loads(raw.decode("utf-8")) if suffix == ".toml" else json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError, TOMLDecodeError
             raise DevIdPConfigError(f"config file {path} is not valid {suffix[1:]}: {exc}") from exc
-        return cls.from_dict(data)
+        config = cls.from_dict(data)
+        # A SAML provider's relative metadata_file is relative to the config file, not the cwd.
+        providers = tuple(
+            replace(p, metadata_file=str(path.parent / p.metadata_file))
+            if p.metadata_file and not Path(p.metadata_file).is_absolute()
+            else p
+            for p in config.identity_providers
+        )
+        return replace(config, identity_providers=providers)
