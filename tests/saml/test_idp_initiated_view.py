@@ -71,3 +71,12 @@ def test_a_session_of_another_organization_is_not_replaced_silently(
     assert 'id="sso-confirm-current">Acme Corp<' in text, text
     assert client.get("/api/me/").json()["email"] == "alice@acme.test"
     assert not client.session.get(ATTEMPTS_KEY)
+
+
+def test_signed_in_to_the_same_organization_the_fresh_login_just_runs_again(
+    client: Any, tenants: Any, pool: Any
+) -> None:
+    _enable("acme")
+    assert login(client, pool).status_code == 302
+    response = client.get(urls.idp_initiated("acme"), {"code": "x"}, **CROSS_SITE)
+    assert response.status_code == 302 and response["Location"].startswith(f"{pool.base_url}/oauth2/authorize?")
