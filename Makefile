@@ -42,8 +42,15 @@ OP_MODULES := tests/interop/op/node_modules/.package-lock.json
 $(OP_MODULES): tests/interop/op/package-lock.json | system-deps
 	npm ci --prefix tests/interop/op --no-audit --no-fund
 
+SAML_IDP_MODULES := tests/saml/idp/node_modules/.package-lock.json
+
+# mcguinness's saml-idp, the third-party SAML IdP of the SAML browser tests and of `make demo`'s
+# initech tenant, pinned by tests/saml/idp/package-lock.json.
+$(SAML_IDP_MODULES): tests/saml/idp/package-lock.json | system-deps
+	npm ci --prefix tests/saml/idp --no-audit --no-fund
+
 # CI (.ci/run): lint, every test on Python 3.11 + Django 5.2, the fast suite on Python 3.13 + Django 6.1.
-test: lint install install313 system-deps $(OP_MODULES)
+test: lint install install313 system-deps $(OP_MODULES) $(SAML_IDP_MODULES)
 	$(VENV)/bin/pytest
 	$(MAKE) test313
 
@@ -53,6 +60,8 @@ test-fast: install
 test313: install313
 	$(VENV313)/bin/pytest -m "$(FAST)"
 
+# The SAML tenant (initech) needs Node.js (the command runs `npm ci` for saml-idp when npm is
+# there); without it the demo says so and runs the other tenants.
 demo: install
 	cd example && ../$(PY) manage.py demo
 
@@ -70,4 +79,4 @@ bench: install system-deps
 	$(PY) benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(VENV313) dist example/db.sqlite3 example/.demo .pytest_cache tests/interop/op/node_modules tests/artifacts
+	rm -rf $(VENV) $(VENV313) dist example/db.sqlite3 example/.demo .pytest_cache tests/interop/op/node_modules tests/saml/idp/node_modules tests/artifacts

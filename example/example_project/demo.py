@@ -1,20 +1,29 @@
 """The demo's tenants, users and identity provider: used by ``manage.py demo`` and the browser tests.
 
-Two tenants, as a SaaS would have them:
+Three tenants, as a SaaS would have them:
 
-``acme``    Okta-like: group names, Cognito's bracketed ``custom:groups``.
-``globex``  Entra-ID-like: group object IDs (GUIDs) in a JSON array string, mapped to Django groups.
+``acme``     Okta-like: group names, Cognito's bracketed ``custom:groups``.
+``globex``   Entra-ID-like: group object IDs (GUIDs) in a JSON array string, mapped to Django groups.
+``initech``  SAML: the pool brokers a real third-party SAML IdP (npm ``saml-idp``, started by the
+             demo when Node.js is there; see :mod:`example_project.saml_idp`), IdP-initiated on.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 ACME_GROUPS = {"engineering": "Engineers", "sso-admins": "Administrators"}
 GLOBEX_ENGINEERS = "6f1b1c8e-2a9d-4c57-9a3e-0b7c4d2e8f11"
 GLOBEX_ADMINS = "a3c9e2d4-5b6f-47a8-9c0d-1e2f3a4b5c6d"
 GLOBEX_FINANCE = "0d9e8f7a-6b5c-4d3e-8f2a-1b0c9d8e7f6a"
 POOL_ID = "us-east-1_DemoPool1"
+SAML_IDP = "InitechSAML"
+SAML_CLIENT = "initech-demo-client"
+INITECH_GROUPS = {"engineering": "Engineers", "sso-admins": "Administrators"}
+#: The user saml-idp's page starts with (a single-user test IdP: edit the fields to be someone else).
+SAML_USER = {"userName": "peter@initech.test", "email": "peter@initech.test", "firstName": "Peter",
+             "lastName": "Gibbons", "groups": "engineering,sso-admins"}
 
 USERS = [
     # (tenant, email, groups, what to expect)
@@ -24,10 +33,29 @@ USERS = [
     ("globex", "carol@globex.test", [GLOBEX_ENGINEERS, GLOBEX_ADMINS], "allowed; Entra object IDs mapped"),
     ("globex", "dave@globex.test", [GLOBEX_FINANCE], "refused: not in an allowed group"),
 ]
+SAML_USERS = [
+    ("initech", "peter@initech.test", ["engineering", "sso-admins"], "allowed (SAML); saml-idp's default user"),
+    ("initech", "milton@initech.test", ["sales"], "refused: type this email and group on saml-idp's page"),
+]
 
 
-def idp_config(app_url: str) -> dict[str, Any]:
-    """The local identity provider's configuration for an app served at ``app_url``."""
+def idp_initiated_url(app_url: str, org: str = "initech") -> str:
+    """Where Cognito sends the tenant's IdP-initiated SAML sign-ins (the app client's callback too)."""
+    from django.urls import reverse
+
+    return f"{app_url}{reverse('tenant_sso:idp_initiated', args=[org])}"
+
+
+def saml_relay_state(app_url: str) -> str:
+    """The RelayState the SAML IdP's tile sends: the authorize parameters, as Cognito reads them."""
+    return urlencode({"response_type": "code", "client_id": SAML_CLIENT,
+                      "redirect_uri": idp_initiated_url(app_url), "identity_provider": SAML_IDP,
+                      "scope": "openid"})
+
+
+def idp_config(app_url: str, saml_metadata_url: str | None = None) -> dict[str, Any]:
+    """The local identity provider's configuration for an app served at ``app_url``; with the
+    SAML IdP's metadata URL, the ``initech`` client and its SAML provider too."""
     callback = f"{app_url}/api/oidc/cognito/callback/"
     logged_out = f"{app_url}/login/?logged_out=1"
 
@@ -40,7 +68,7 @@ def idp_config(app_url: str) -> dict[str, Any]:
                             "given_name": name.title(), "family_name": tenant.title(), "groups": groups})
         return out
 
-    return {
+    config: dict[str, Any] = {
         "region": "us-east-1",
         "user_pool_id": POOL_ID,
         "clients": [
@@ -54,10 +82,19 @@ def idp_config(app_url: str) -> dict[str, Any]:
             {"name": "GlobexEntra", "groups_format": "json", "users": users("globex")},
         ],
     }
+    if saml_metadata_url:
+        from .saml_idp import devidp_provider
+
+        config["clients"].append(
+            {"client_id": SAML_CLIENT, "client_secret": "initech-demo-secret",
+             "callback_urls": [callback, idp_initiated_url(app_url)], "logout_urls": [logged_out],
+             "identity_providers": [SAML_IDP]})
+        config["identity_providers"].append(devidp_provider(SAML_IDP, saml_metadata_url, idp_initiated=True))
+    return config
 
 
-def seed(idp_issuer: str, idp_base_url: str, app_url: str) -> None:
-    """Create or update both tenants' connections (idempotent)."""
+def seed(idp_issuer: str, idp_base_url: str, app_url: str, *, saml: bool = False) -> None:
+    """Create or update the tenants' connections (idempotent); ``saml``: ``initech`` too."""
     from tenant_sso.connections import ConnectionSpec, upsert_connection
 
     logged_out = f"{app_url}/login/?logged_out=1"
@@ -74,3 +111,10 @@ def seed(idp_issuer: str, idp_base_url: str, app_url: str) -> None:
         allowed_groups=[GLOBEX_ENGINEERS, GLOBEX_ADMINS],
         group_mapping={GLOBEX_ENGINEERS: "Engineers", GLOBEX_ADMINS: "Administrators"}, **common,
     ))
+    if saml:
+        upsert_connection(ConnectionSpec(
+            org_slug="initech", org_name="Initech (SAML)", email_domains=["initech.test"],
+            identity_provider=SAML_IDP, client_id=SAML_CLIENT, client_secret="initech-demo-secret",
+            allowed_groups=list(INITECH_GROUPS), group_mapping=INITECH_GROUPS,
+            extra={"idp_initiated": True}, **common,
+        ))

@@ -14,6 +14,8 @@ urlpatterns = [
     path("callback/", views.callback, name="callback"),
     # OIDC connections: one redirect URI per organization (mix-up defence, docs/security.md).
     path("callback/<slug:org>/", views.callback, name="connection_callback"),
+    # Where Cognito sends an IdP-initiated SAML sign-in; the code is never redeemed (docs/security.md).
+    path("idp-initiated/<slug:org>/", views.idp_initiated, name="idp_initiated"),
     path("logout/", views.logout, name="logout"),
     path("logout/upstream/", views.logout_upstream, name="logout_upstream"),
 ]

@@ -211,6 +211,31 @@ def login_start(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @sso_response
+def idp_initiated(request: HttpRequest, org: str) -> HttpResponse:
+    """An IdP-initiated SAML sign-in landing from Cognito (``?code=...``, no ``state``).
+
+    The code is ignored, never redeemed; the connection's ``idp_initiated`` decides between a
+    fresh SP-initiated login and ``idp_initiated_disabled``. A browser signed in to another
+    organization (or without SSO) gets the confirmation page: a session is never replaced
+    silently (docs/security.md, "IdP-initiated sign-in").
+    """
+    connection = None
+    try:
+        _rate_limit(request)
+        connection = flows.find_connection(org=org)
+        _rate_limit(request, connection.pk)
+        if connection.idp_initiated:
+            current = flows.session_organization(request)
+            if current is not None and current != connection.organization.slug:
+                return _confirmation(request, connection, {}, current)
+        url = flows.begin_idp_initiated_login(request, connection)
+    except SSOError as error:
+        return error_response(request, error, connection=connection)
+    return HttpResponseRedirect(url)
+
+
+@require_GET
+@sso_response
 def callback(request: HttpRequest, org: str | None = None) -> HttpResponse:
     """The redirect URI: shared (``callback/``, Cognito) or an organization's own
     (``callback/<org>/``, OIDC); the ``state`` says which connection it belongs to."""

@@ -31,6 +31,7 @@ def test_build_and_twine_check(tmp_path: Path) -> None:
         names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
     for expected in ("docs/cognito.md", "docs/session.md", "README.md", "CHANGELOG.md",
                      "tests/conftest.py", "tests/recipe/test_fresh_project.py", "tests/interop/op/package-lock.json",
+                     "tests/saml/idp/package-lock.json",
                      "example/manage.py", "example/example_project/settings.py", "Makefile"):
         assert expected in names, f"{expected} is missing from the sdist"
     assert not any("node_modules" in n or n.endswith((".pyc", ".sqlite3")) for n in names)

@@ -75,3 +75,8 @@ def redirect_uri_of(org: str, kind: str, base: str = APP) -> str:
     from tenant_sso.models import Connection, Organization
 
     return redirect_uri(Connection(kind=kind, organization=Organization(slug=org)), base)
+
+
+def idp_initiated(org: str) -> str:
+    """Where Cognito sends organization ``org``'s IdP-initiated SAML sign-ins (``?code=``, no state)."""
+    return _reverse("tenant_sso:idp_initiated", org=org)

@@ -27,3 +27,8 @@ def test_the_redirect_uri_is_shared_for_cognito_and_per_organization_for_oidc() 
     assert urls.redirect_uri_of("initech", "oidc", "http://127.0.0.1:8000") == (
         "http://127.0.0.1:8000/api/oidc/cognito/callback/initech/"
     )
+
+
+def test_the_idp_initiated_path_does_not_move() -> None:
+    """Registered on the Cognito app client's CallbackURLs and in the SAML IdP's RelayState."""
+    assert urls.idp_initiated("initech") == "/api/oidc/cognito/idp-initiated/initech/"

@@ -2,7 +2,9 @@
 
 It plays a Cognito user pool, the pool's hosted domain (``/oauth2/*``, ``/logout``) and the
 customer's upstream IdP sign-in page (Okta / Entra ID), so a complete SSO login runs on a laptop
-or in CI. Standard library plus ``joserfc`` and ``cryptography``; no Django.
+or in CI. Standard library plus ``joserfc`` and ``cryptography``; no Django. It also brokers a real
+SAML 2.0 IdP as Cognito does (:mod:`.saml_broker`; ``signxml`` and ``lxml``, the optional
+``devidp-saml`` extra).
 
 >>> from tenant_sso.devidp import DevIdP, DevIdPConfig                  # doctest: +SKIP
 >>> idp = DevIdP(DevIdPConfig.load("devidp.json"), key_file="devidp-keys.json")  # doctest: +SKIP

@@ -63,8 +63,16 @@ def describe(server: DevIdPServer) -> str:
         for url in client.logout_urls:
             lines.append(f"      sign-out: {url}")
     for provider in idp.config.identity_providers:
+        if provider.is_saml:
+            source = provider.metadata_url or provider.metadata_file
+            init = ", IdP-initiated on" if provider.idp_initiated else ""
+            lines.append(f"  SAML identity provider {provider.name} [{provider.groups_format}{init}]: {source}")
+            continue
         emails = ", ".join(u.email for u in idp.users(provider.name)) or "(no users)"
         lines.append(f"  identity provider {provider.name} [{provider.groups_format}]: {emails}")
+    if any(p.is_saml for p in idp.config.identity_providers):
+        lines.append(f"  SAML SP entity id:         {idp.sp_entity_id}")
+        lines.append(f"  SAML ACS URL:              {idp.acs_url}")
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 

@@ -19,7 +19,6 @@ from .core import (
     SESSION_COOKIE,
     UPSTREAM_COOKIE,
     PendingLogin,
-    PoolState,
     Session,
     cookie_header,
     error_page_response,
@@ -27,6 +26,7 @@ from .core import (
     flat_params,
 )
 from .exceptions import DevIdPSignInError
+from .saml_broker import SamlBroker
 from .web import BadRequest, Request, Response, add_query, html_response, redirect, single, text_response
 
 _PROMPTS = frozenset({"login", "none", "consent", "select_account"})
@@ -42,7 +42,7 @@ class _AuthorizeError(Exception):
         self.description = description
 
 
-class AuthorizeEndpoints(PoolState):
+class AuthorizeEndpoints(SamlBroker):
     """``GET /oauth2/authorize``, ``POST /login``, ``GET /logout`` and the upstream sign-out."""
 
     def _authorize(self, request: Request) -> Response:
@@ -143,6 +143,14 @@ class AuthorizeEndpoints(PoolState):
                 ]
                 return html_response(200, pages.chooser_page(client_id=client.client_id, links=links))
             idp_name = candidates[0]
+            saml_idp = self._idps[idp_name].is_saml
+        if saml_idp:
+            # Cognito sends the browser to the SAML IdP with an AuthnRequest (saml_broker.py).
+            return self._saml_start(
+                idp_name, client, redirect_uri, scopes, state, nonce, challenge, force_authn=prompt == "login"
+            )
+        with self._lock:
+            now = self.clock()
             self._expire(now)
             request_id = secrets.token_urlsafe(24)
             pending = PendingLogin(

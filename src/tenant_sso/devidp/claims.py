@@ -91,6 +91,8 @@ class PoolUser:
     custom_groups: str | None
     custom_roles: str | None
     extra_claims: dict[str, Any]
+    #: ``providerType`` in the ``identities`` claim: ``"OIDC"`` or ``"SAML"``.
+    provider_type: str = "OIDC"
 
     @property
     def username(self) -> str:
@@ -104,7 +106,7 @@ class PoolUser:
                 {
                     "userId": self.upstream_sub,
                     "providerName": self.idp_name,
-                    "providerType": "OIDC",
+                    "providerType": self.provider_type,
                     "issuer": None,
                     "primary": "true",
                     "dateCreated": str(self.date_created_ms),

@@ -29,7 +29,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
@@ -38,6 +38,17 @@ from .exceptions import DevIdPConfigError
 
 GroupsFormat = Literal["bracketed", "json", "single"]
 GROUPS_FORMATS: tuple[str, ...] = ("bracketed", "json", "single")
+IdPType = Literal["oidc", "saml"]
+IDP_TYPES: tuple[str, ...] = ("oidc", "saml")
+#: Pool attributes a SAML IdP's ``attribute_mapping`` may fill (Cognito's ``AttributeMapping`` keys).
+SAML_POOL_ATTRIBUTES: tuple[str, ...] = (
+    "email",
+    "email_verified",
+    "given_name",
+    "family_name",
+    "custom:groups",
+    "custom:roles",
+)
 
 #: Scopes an app client may request unless its config says otherwise.
 DEFAULT_ALLOWED_SCOPES: tuple[str, ...] = ("openid", "email", "profile")
@@ -186,6 +197,13 @@ class IdentityProviderConfig:
     ``remember_upstream_session`` emulates the upstream IdP's own session cookie, which Cognito's
     ``/logout`` does not clear. ``keep_stale_attributes`` emulates Cognito keeping the previous
     ``custom:groups`` / ``custom:roles`` when the upstream IdP stops sending them.
+
+    ``type="saml"`` makes the pool broker a real SAML 2.0 IdP instead (``README.md``, "SAML
+    identity providers"): no ``users`` here, the IdP is described by ``metadata_url`` or
+    ``metadata_file``, its attributes reach the pool through ``attribute_mapping`` (pool attribute
+    -> SAML attribute name, like Cognito's ``AttributeMapping``), ``idp_initiated`` is Cognito's
+    ``IDPInit`` and ``keep_stale_attributes`` defaults to true (every mapped attribute absent from
+    an assertion keeps its previous value, as in Cognito).
     """
 
     name: str
@@ -194,6 +212,12 @@ class IdentityProviderConfig:
     identifiers: tuple[str, ...] = ()
     remember_upstream_session: bool = False
     keep_stale_attributes: bool = False
+    type: IdPType = "oidc"
+    metadata_url: str | None = None
+    metadata_file: str | None = None
+    attribute_mapping: Mapping[str, str] = field(default_factory=dict)
+    idp_initiated: bool = False
+    email_verified: bool = True
 
     FIELDS = (
         "name",
@@ -202,7 +226,14 @@ class IdentityProviderConfig:
         "identifiers",
         "remember_upstream_session",
         "keep_stale_attributes",
+        "type",
     )
+    SAML_FIELDS = ("metadata_url", "metadata_file", "attribute_mapping", "idp_initiated", "email_verified")
+
+    @property
+    def is_saml(self) -> bool:
+        """True for a SAML 2.0 IdP brokered by the pool (``type = "saml"``)."""
+        return self.type == "saml"
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "identity provider") -> IdentityProviderConfig:
@@ -214,7 +245,10 @@ class IdentityProviderConfig:
             raise DevIdPConfigError(
                 f"{where}: the name must be 1-32 letters, digits, '.', '_' or '-' and must not start with '_'"
             )
-        _check_keys(data, cls.FIELDS, where)
+        idp_type = data.get("type", "oidc")
+        if idp_type not in IDP_TYPES:
+            raise DevIdPConfigError(f"{where}: 'type' must be one of {', '.join(IDP_TYPES)}")
+        _check_keys(data, cls.FIELDS + (cls.SAML_FIELDS if idp_type == "saml" else ()), where)
         fmt = data.get("groups_format", "bracketed")
         if fmt not in GROUPS_FORMATS:
             raise DevIdPConfigError(f"{where}: 'groups_format' must be one of {', '.join(GROUPS_FORMATS)}")
@@ -223,13 +257,48 @@ class IdentityProviderConfig:
             raise DevIdPConfigError(f"{where}: 'users' must be a list")
         users = tuple(UserConfig.from_dict(u, f"{where}, user #{i + 1}") for i, u in enumerate(raw_users))
         _check_unique_users(users, where)
+        groups_format = cast(GroupsFormat, fmt)
+        identifiers = tuple(i.lower() for i in _str_list(data, "identifiers", where))
+        remember = _bool(data, "remember_upstream_session", where, False)
+        if idp_type == "oidc":
+            return cls(
+                name=name,
+                users=users,
+                groups_format=groups_format,
+                identifiers=identifiers,
+                remember_upstream_session=remember,
+                keep_stale_attributes=_bool(data, "keep_stale_attributes", where, False),
+            )
+        if users:
+            raise DevIdPConfigError(f"{where}: a SAML IdP has no 'users' (they live at the SAML IdP)")
+        metadata_url = _opt_str(data, "metadata_url", where)
+        metadata_file = _opt_str(data, "metadata_file", where)
+        if bool(metadata_url) == bool(metadata_file):
+            raise DevIdPConfigError(f"{where}: give exactly one of 'metadata_url' or 'metadata_file'")
+        if metadata_url:
+            _check_url(metadata_url, where)
+        mapping = _require_mapping(data.get("attribute_mapping", {}), f"{where}: 'attribute_mapping'")
+        for key, value in mapping.items():
+            if key not in SAML_POOL_ATTRIBUTES:
+                raise DevIdPConfigError(
+                    f"{where}: 'attribute_mapping' key {key!r} must be one of {', '.join(SAML_POOL_ATTRIBUTES)}"
+                )
+            if not isinstance(value, str) or not value:
+                raise DevIdPConfigError(f"{where}: 'attribute_mapping' values must be SAML attribute names")
+        if "email" not in mapping:
+            raise DevIdPConfigError(f"{where}: 'attribute_mapping' must map 'email' (the pool requires it)")
         return cls(
+            type="saml",
+            keep_stale_attributes=_bool(data, "keep_stale_attributes", where, True),
+            metadata_url=metadata_url or None,
+            metadata_file=metadata_file or None,
+            attribute_mapping=dict(mapping),
+            idp_initiated=_bool(data, "idp_initiated", where, False),
+            email_verified=_bool(data, "email_verified", where, True),
             name=name,
-            users=users,
-            groups_format=cast(GroupsFormat, fmt),
-            identifiers=tuple(i.lower() for i in _str_list(data, "identifiers", where)),
-            remember_upstream_session=_bool(data, "remember_upstream_session", where, False),
-            keep_stale_attributes=_bool(data, "keep_stale_attributes", where, False),
+            groups_format=groups_format,
+            identifiers=identifiers,
+            remember_upstream_session=remember,
         )
 
 
@@ -388,4 +457,12 @@ class DevIdPConfig:
             data: Any = tomllib.loads(raw.decode("utf-8")) if suffix == ".toml" else json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError, TOMLDecodeError
             raise DevIdPConfigError(f"config file {path} is not valid {suffix[1:]}: {exc}") from exc
-        return cls.from_dict(data)
+        config = cls.from_dict(data)
+        # A SAML provider's relative metadata_file is relative to the config file, not the cwd.
+        providers = tuple(
+            replace(p, metadata_file=str(path.parent / p.metadata_file))
+            if p.metadata_file and not Path(p.metadata_file).is_absolute()
+            else p
+            for p in config.identity_providers
+        )
+        return replace(config, identity_providers=providers)

@@ -137,6 +137,10 @@ class PoolState:
         self._upstream: dict[str, dict[str, tuple[str, float]]] = {}
         self._refresh_tokens: dict[str, RefreshTokenRecord] = {}
         self._revoked_families: set[str] = set()
+        # SAML IdPs (saml_broker.py): metadata read once, AuthnRequests sent, assertion ids used.
+        self._saml_metadata: dict[str, Any] = {}
+        self._saml_pending: dict[str, Any] = {}
+        self._saml_seen: dict[str, float] = {}
         self._base_url: str | None = None
         self._server: DevIdPServer | None = None
 

@@ -14,6 +14,7 @@ Amazon Cognito's (see ``docs/cognito.md`` in the repository):
 * ``POST /oauth2/revoke`` -- revokes a refresh token and its token family
 * ``GET /logout`` -- Cognito's non-standard logout (both forms)
 * ``GET /upstream/{IdPName}/logout`` -- sign-out at the *upstream* IdP (devidp only)
+* ``POST /saml2/idpresponse`` -- a SAML IdP's Response (:mod:`.saml_broker`)
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .claims import PoolUser
 from .config import ClientConfig, UserConfig
 from .core import FORM_TYPE, error_page_response, query_params
 from .exceptions import DevIdPConfigError, DevIdPLookupError
+from .saml_broker import ACS_PATH
 from .server import DevIdPServer
 from .token import TokenEndpoints
 from .web import BadRequest, Request, Response, json_response, text_response
@@ -224,7 +226,16 @@ class DevIdP(AuthorizeEndpoints, TokenEndpoints):
     def pool_user(self, idp_name: str, email: str) -> PoolUser | None:
         """The pool user as last synced from the IdP, or ``None`` if it never signed in."""
         with self._lock:
-            self._idp(idp_name)
+            if self._idp(idp_name).is_saml:  # users live at the SAML IdP: look in the pool
+                found = next(
+                    (
+                        u
+                        for (name, _), u in self._pool_users.items()
+                        if name == idp_name and u.email.lower() == email.lower()
+                    ),
+                    None,
+                )
+                return dataclasses.replace(found) if found else None
             user = self._find_user(idp_name, email)
             if user is None:
                 return None
@@ -309,6 +320,7 @@ class DevIdP(AuthorizeEndpoints, TokenEndpoints):
             "/oauth2/userInfo": (("GET", "POST"), self._userinfo),
             "/oauth2/revoke": (("POST",), self._revoke),
             "/logout": (("GET",), self._logout),
+            ACS_PATH: (("POST",), self._saml_acs),
         }
         route = routes.get(request.path)
         if route is None and request.path.startswith("/upstream/"):

@@ -121,6 +121,27 @@ def begin_login(
     )
 
 
+def begin_idp_initiated_login(request: HttpRequest, connection: Connection) -> str:
+    """The authorization URL of a fresh SP-initiated login answering an IdP-initiated sign-in.
+
+    Cognito sends an IdP-initiated SAML sign-in (the app's tile in Okta / Entra) to
+    ``idp-initiated/<org>/`` with a ``code`` and no ``state``: nothing ties that code to this
+    browser (login CSRF), so it is never redeemed. With ``Connection.idp_initiated`` on, a new
+    login with its own state, nonce and PKCE starts instead; the IdP's fresh session completes it
+    without asking again. Off: ``idp_initiated_disabled`` (docs/security.md, "IdP-initiated
+    sign-in").
+    """
+    if not connection.idp_initiated:
+        raise ConfigurationError(
+            "idp_initiated_disabled",
+            "Sign-in from your identity provider's app tile is not enabled for this organization. "
+            "Please sign in from this site's login page.",
+            status=403,
+            detail=f"org {connection.organization.slug!r}",
+        )
+    return begin_login(request, connection)
+
+
 def session_organization(request: HttpRequest) -> str | None:
     """The organization whose SSO session this browser holds, "" for a session not made by SSO,
     None when nobody is signed in."""
