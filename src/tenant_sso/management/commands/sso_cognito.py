@@ -3,6 +3,8 @@
 See docs/cognito-onboarding.md. Every AWS or configuration error ends as a ``CommandError`` whose
 message starts with a stable code in brackets (``[cognito_pool_not_found] ...``), never a traceback.
 Upstream client secrets are read from environment variables, never from the command line or a CSV.
+A SAML upstream is given by its metadata (``--saml-metadata-url`` or ``--saml-metadata-file``),
+read and checked before any AWS call.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...cognito.plan import DEFAULT_SCOPES, TenantSpec, Upstream
+from ...cognito.plan import DEFAULT_SCOPES, AnyUpstream, SAMLIdP, TenantSpec, Upstream
 from ...exceptions import SSOError
 from ...oidc.client import is_scope_token
 from ...validation import plural
@@ -32,7 +34,19 @@ BULK_COLUMNS = (
     "groups_claim",
     "roles_claim",
     "groups_scope",
+    "saml_metadata_url",
+    "saml_metadata_file",
+    "idp_preset",
+    "saml_groups_attribute",
+    "saml_email_attribute",
+    "idp_initiated",
+    "sign_requests",
+    "encrypted_responses",
 )
+#: ``--idp-preset`` choices (tenant_sso.saml.presets.PRESETS).
+IDP_PRESETS = ("okta", "entra", "adfs", "google", "generic")
+_TRUE = {"1", "true", "yes", "y", "on"}
+_FALSE = {"", "0", "false", "no", "n", "off"}
 
 
 def _split(value: str | None) -> list[str]:
@@ -62,6 +76,85 @@ def upstream_from(
     if not secret:
         raise CommandError(f"[upstream_secret_missing] {where}environment variable {secret_env} is not set or empty.")
     return Upstream(str(issuer), str(client_id), secret, scopes=(*DEFAULT_SCOPES, *groups_scopes))
+
+
+def saml_upstream_from(
+    *,
+    metadata_url: str | None,
+    metadata_file: str | Path | None,
+    preset: str | None,
+    groups_attribute: str | None,
+    email_attribute: str | None,
+    idp_initiated: bool,
+    sign_requests: bool,
+    encrypted_responses: bool,
+    groups_claim: str | None = None,
+    where: str = "",
+) -> SAMLIdP | None:
+    """The customer's SAML IdP from the given values; ``None`` when no metadata and no SAML option
+    is given (keep what Cognito has). Attribute names default to the preset's. The file is read
+    here (bounded); the document is parsed and checked by onboarding, before any AWS call.
+    ``groups_claim`` (``--groups-claim``, shared with OIDC) stands in for ``groups_attribute``."""
+    options = [bool(preset), bool(groups_attribute), bool(email_attribute), idp_initiated, sign_requests,
+               encrypted_responses]
+    if metadata_url and metadata_file:
+        raise CommandError(f"[saml_metadata_conflict] {where}give --saml-metadata-url or --saml-metadata-file, not both.")
+    if not metadata_url and not metadata_file:
+        if any(options):
+            raise CommandError(
+                f"[saml_metadata_required] {where}the SAML options (--idp-preset, --saml-*-attribute, "
+                "--idp-initiated, --sign-requests, --encrypted-responses) go with the IdP's metadata: "
+                "give --saml-metadata-url or --saml-metadata-file too."
+            )
+        return None
+    from ...saml.metadata import MAX_METADATA_BYTES
+    from ...saml.presets import DEFAULT_PRESET, PRESETS
+
+    groups_attribute = groups_attribute or groups_claim
+    name = preset or DEFAULT_PRESET
+    if name not in PRESETS:
+        raise CommandError(f"[saml_preset_unknown] {where}unknown IdP preset {name!r}: choose among {', '.join(PRESETS)}.")
+    chosen = PRESETS[name]
+    xml = b""
+    if metadata_file:
+        path = Path(metadata_file)
+        try:
+            with path.open("rb") as handle:
+                xml = handle.read(MAX_METADATA_BYTES + 1)
+        except OSError as exc:
+            raise CommandError(f"[saml_metadata_file_unreadable] {where}{path}: {exc.strerror}.") from exc
+        if len(xml) > MAX_METADATA_BYTES:
+            raise CommandError(
+                f"[saml_metadata_too_large] {where}{path} is larger than {MAX_METADATA_BYTES} bytes: not SAML metadata."
+            )
+    return SAMLIdP(
+        metadata_url=(metadata_url or "").strip(),
+        metadata_xml=xml,
+        preset=name,
+        email_attribute=(email_attribute or "").strip() or chosen.email_attribute,
+        groups_attribute=(groups_attribute or "").strip() or chosen.groups_attribute,
+        idp_initiated=idp_initiated,
+        sign_requests=sign_requests,
+        encrypted_responses=encrypted_responses,
+    )
+
+
+def one_upstream(oidc: Upstream | None, saml: SAMLIdP | None, where: str = "") -> AnyUpstream | None:
+    if oidc is not None and saml is not None:
+        raise CommandError(
+            f"[upstream_conflict] {where}give the OIDC upstream (issuer, client ID, secret) or the SAML "
+            "metadata, not both."
+        )
+    return oidc or saml
+
+
+def _flag(row: dict[str, Any], column: str, where: str) -> bool:
+    value = (row.get(column) or "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise CommandError(f"[bulk_row_invalid] {where}column {column} must be true or false, not {value[:20]!r}.")
 
 
 class Command(BaseCommand):
@@ -100,6 +193,27 @@ class Command(BaseCommand):
         onboard.add_argument("--groups-scope", action="append", default=[], dest="groups_scopes", metavar="SCOPE",
                              help="Extra upstream scope that releases the groups claim (Okta custom server). "
                              "Repeatable: one per scope.")
+        saml = onboard.add_argument_group(
+            "SAML upstream", "A SAML 2.0 IdP instead of an OIDC one (docs/cognito-onboarding.md, \"SAML\"). "
+            "Given, these are the whole SAML setting: an option left out is off."
+        )
+        saml.add_argument("--saml-metadata-url", default=None, metavar="URL",
+                          help="The IdP's metadata URL (https, public): read and checked now, then given to Cognito.")
+        saml.add_argument("--saml-metadata-file", default=None, metavar="PATH",
+                          help="The IdP's metadata as a file (sent to Cognito as MetadataFile).")
+        saml.add_argument("--idp-preset", default=None, choices=IDP_PRESETS,
+                          help="The IdP vendor: the default attribute names [generic].")
+        saml.add_argument("--saml-groups-attribute", default=None, metavar="NAME",
+                          help="SAML attribute mapped to custom:groups [the preset's, e.g. Entra's "
+                          "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups].")
+        saml.add_argument("--saml-email-attribute", default=None, metavar="NAME",
+                          help="SAML attribute mapped to email [the preset's].")
+        saml.add_argument("--idp-initiated", action="store_true",
+                          help="Accept sign-in from the IdP's app tile (it starts a fresh sign-in here).")
+        saml.add_argument("--sign-requests", action="store_true",
+                          help="Cognito signs its AuthnRequests (rsa-sha256); the IdP needs Cognito's certificate.")
+        saml.add_argument("--encrypted-responses", action="store_true",
+                          help="The IdP encrypts its assertions to Cognito's encryption certificate.")
         onboard.add_argument("--dry-run", action="store_true", help="Print the plan; change nothing.")
 
         bulk = sub.add_parser("onboard-bulk", help="Onboard every row of a CSV file (resumable).")
@@ -130,9 +244,22 @@ class Command(BaseCommand):
 
     # -- onboard ------------------------------------------------------------------------------
     def handle_onboard(self, options: dict[str, Any]) -> None:
-        upstream = upstream_from(
-            options["issuer"], options["upstream_client_id"], options["upstream_client_secret_env"],
-            options["groups_scopes"],
+        upstream = one_upstream(
+            upstream_from(
+                options["issuer"], options["upstream_client_id"], options["upstream_client_secret_env"],
+                options["groups_scopes"],
+            ),
+            saml_upstream_from(
+                metadata_url=options["saml_metadata_url"],
+                metadata_file=options["saml_metadata_file"],
+                preset=options["idp_preset"],
+                groups_attribute=options["saml_groups_attribute"],
+                groups_claim=options["groups_claim"],
+                email_attribute=options["saml_email_attribute"],
+                idp_initiated=options["idp_initiated"],
+                sign_requests=options["sign_requests"],
+                encrypted_responses=options["encrypted_responses"],
+            ),
         )
         spec = TenantSpec(
             org_slug=options["org"],
@@ -182,14 +309,29 @@ class Command(BaseCommand):
             try:
                 if not slug:
                     raise CommandError("[bulk_row_invalid] the org column is empty.")
+                metadata_file = (row.get("saml_metadata_file") or "").strip()
                 spec = TenantSpec(
                     org_slug=slug,
                     org_name=(row.get("org_name") or "").strip(),
-                    upstream=upstream_from(
-                        (row.get("issuer") or "").strip(),
-                        (row.get("upstream_client_id") or "").strip(),
-                        (row.get("upstream_client_secret_env") or "").strip(),
-                        _split(row.get("groups_scope")),
+                    upstream=one_upstream(
+                        upstream_from(
+                            (row.get("issuer") or "").strip(),
+                            (row.get("upstream_client_id") or "").strip(),
+                            (row.get("upstream_client_secret_env") or "").strip(),
+                            _split(row.get("groups_scope")),
+                        ),
+                        saml_upstream_from(
+                            metadata_url=(row.get("saml_metadata_url") or "").strip(),
+                            # A relative path is relative to the CSV file.
+                            metadata_file=path.parent / metadata_file if metadata_file else None,
+                            preset=(row.get("idp_preset") or "").strip(),
+                            groups_attribute=(row.get("saml_groups_attribute") or "").strip(),
+                            groups_claim=(row.get("groups_claim") or "").strip(),
+                            email_attribute=(row.get("saml_email_attribute") or "").strip(),
+                            idp_initiated=_flag(row, "idp_initiated", ""),
+                            sign_requests=_flag(row, "sign_requests", ""),
+                            encrypted_responses=_flag(row, "encrypted_responses", ""),
+                        ),
                     ),
                     user_pool_id=(row.get("user_pool_id") or "").strip() or None,
                     email_domains=tuple(_split(row.get("email_domains"))),
