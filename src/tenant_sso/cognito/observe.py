@@ -298,7 +298,7 @@ def recorded_saml(connection: Any) -> SAMLIdP | None:
 
     try:
         recorded = connection.saml_upstream
-    except (ObjectDoesNotExist, AttributeError):  # AttributeError: TEMP until saml-core is merged
+    except ObjectDoesNotExist:
         return None
     return SAMLIdP(
         metadata_url=recorded.metadata_url,
