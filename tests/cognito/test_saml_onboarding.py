@@ -341,3 +341,74 @@ def test_bulk_csv_with_saml_columns(
     out = StringIO()
     with pytest.raises(CommandError, match=r"0 ok, 2 unchanged, 2 failed"):
         call_command("sso_cognito", "onboard-bulk", str(csv_file), provisioner=provisioner, stdout=out, stderr=err)
+
+
+def test_admin_action_onboards_a_saml_idp_from_a_pasted_document(
+    provisioner: Any, cognito: Any, pool: str, settings: Any, make_organization: Any
+) -> None:
+    from django.contrib.messages import get_messages
+
+    from tenant_sso.cognito.admin_actions import onboard_to_cognito
+    from tenant_sso.models import Organization
+
+    from .test_admin_action import _admin, _request
+
+    settings.TENANT_SSO_COGNITO_POOLS = [{"user_pool_id": pool}]
+    org = make_organization("acme")
+    org.domains.create(domain="acme.test")
+    queryset = Organization.objects.filter(pk=org.pk)
+    fields = {"saml_metadata_xml": entra_metadata([valid_certificate(now_utc())]).decode(), "idp_preset": "entra",
+              "idp_initiated": "on", "allowed_groups": "engineering"}
+
+    page = onboard_to_cognito(_admin(provisioner), _request({**fields, "preview": "1"}), queryset)
+    assert page is not None
+    html = page.content.decode()
+    assert "ProviderType: (none) -&gt; &#x27;SAML&#x27;" in html and "IDPInit: (none) -&gt; &#x27;true&#x27;" in html
+    assert not Connection.objects.exists()
+
+    request = _request({**fields, "apply": "1"})
+    assert onboard_to_cognito(_admin(provisioner), request, queryset) is None
+    assert [str(m) for m in get_messages(request)] == [
+        "Onboarding acme: created (add_custom_attributes, create_identity_provider, create_user_pool_client, store_connection)."
+    ]
+    idp = cognito.describe_identity_provider(UserPoolId=pool, ProviderName="acme")["IdentityProvider"]
+    assert idp["ProviderType"] == "SAML" and idp["ProviderDetails"]["IDPInit"] == "true"
+    assert idp["AttributeMapping"]["custom:groups"] == CLAIM_GROUPS_MS
+    connection = Connection.objects.get(organization=org, enabled=True)
+    assert connection.idp_initiated is True and connection.saml_upstream.preset == "entra"
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"idp_initiated": "on"}, "go with the IdP&#x27;s metadata"),
+        ({"saml_metadata_url": "https://idp.test/m", "saml_metadata_xml": "<x/>"}, "not both"),
+        ({"saml_metadata_url": "https://idp.test/m", "issuer": "https://idp.test", "upstream_client_id": "c",
+          "upstream_client_secret": "s"}, "OIDC identity provider or a SAML one"),
+    ],
+    ids=["switch-without-metadata", "url-and-document", "oidc-and-saml"],
+)
+def test_admin_form_refuses_inconsistent_saml_fields(fields: dict[str, str], error: str) -> None:
+    from tenant_sso.cognito.admin_actions import UpstreamForm
+
+    form = UpstreamForm(fields)
+    assert not form.is_valid()
+    assert error.replace("&#x27;", "'") in " ".join(form.non_field_errors())
+
+
+def test_bad_metadata_in_the_admin_is_a_coded_problem_and_nothing_is_created(
+    provisioner: Any, call_log: Any, pool: str, settings: Any, make_organization: Any
+) -> None:
+    from tenant_sso.cognito.admin_actions import onboard_to_cognito
+    from tenant_sso.models import Organization
+
+    from .test_admin_action import _admin, _request
+
+    settings.TENANT_SSO_COGNITO_POOLS = [{"user_pool_id": pool}]
+    org = make_organization("acme")
+    fields = {"saml_metadata_xml": BILLION_LAUGHS.decode(), "preview": "1"}
+
+    page = onboard_to_cognito(_admin(provisioner), _request(fields), Organization.objects.filter(pk=org.pk))
+
+    assert page is not None and "[saml_metadata_forbidden_xml]" in page.content.decode()
+    assert call_log.operations == []
