@@ -412,3 +412,22 @@ def test_bad_metadata_in_the_admin_is_a_coded_problem_and_nothing_is_created(
 
     assert page is not None and "[saml_metadata_forbidden_xml]" in page.content.decode()
     assert call_log.operations == []
+
+
+def test_a_saml_provider_deleted_in_the_console_is_drift_and_recreated_from_the_record(
+    provisioner: Any, cognito: Any, pool_admin: Any, pool: str, entra_file: Path
+) -> None:
+    run(provisioner, *saml_args(pool, entra_file, "--encrypted-responses"))
+    pool_admin.delete_identity_provider(UserPoolId=pool, ProviderName="acme")
+
+    output = run(provisioner, "status")
+    assert "acme: DRIFT" in output and "create_identity_provider acme" in output
+
+    run(provisioner, "onboard", "--org", "acme")
+
+    idp = cognito.describe_identity_provider(UserPoolId=pool, ProviderName="acme")["IdentityProvider"]
+    assert idp["ProviderType"] == "SAML"
+    assert idp["ProviderDetails"]["MetadataFile"] == entra_file.read_text()
+    assert idp["ProviderDetails"]["EncryptedResponses"] == "true"
+    assert idp["AttributeMapping"] == {"email": CLAIM_EMAIL, "custom:groups": CLAIM_GROUPS_MS}
+    assert "acme: in sync" in run(provisioner, "status")

@@ -99,7 +99,8 @@ def plan_onboarding(
     """
     stored = current.connection
     if spec.upstream is None and stored is not None and stored.saml is not None:
-        if provider_type(spec, current.identity_provider) == "SAML":
+        # Cognito's provider is SAML, or gone (deleted in the console): recreate it from the record.
+        if current.identity_provider is None or provider_type(spec, current.identity_provider) == "SAML":
             spec = replace(spec, upstream=stored.saml)
     provider = provider_name_for(spec.org_slug)
     client_name = client_name_for(spec.org_slug)
