@@ -455,6 +455,16 @@ class SAMLUpstream(models.Model):
             "not_after}], source 'metadata' (as we read it) or 'cognito' (as Cognito holds it)."
         ),
     )
+    sp_signing_certificate = models.TextField(
+        _("Cognito's signing certificate"),
+        blank=True,
+        help_text=_("PEM; what the IdP verifies signed AuthnRequests with (GetSigningCertificate)."),
+    )
+    sp_encryption_certificate = models.TextField(
+        _("Cognito's encryption certificate"),
+        blank=True,
+        help_text=_("PEM; what the IdP encrypts assertions to (ProviderDetails ActiveEncryptionCertificate)."),
+    )
     metadata_read_at = models.DateTimeField(null=True, blank=True)
     metadata_error = models.CharField(
         max_length=300, blank=True, help_text=_("The reason code of the last failed re-read; empty when it worked.")

@@ -27,14 +27,17 @@ from .saml.metadata import (
     read_signing_certificates,
 )
 from .saml.presets import DEFAULT_PRESET, PRESETS
+from .saml.sp import SpValue, sp_values
 
 __all__ = [
     "certificate_records",
     "fetch_metadata",
     "load_metadata",
     "record_cognito_certificates",
+    "record_sp_certificates",
     "record_upstream",
     "refresh_metadata",
+    "sp_values_for",
 ]
 
 SOURCE_METADATA = "metadata"
@@ -188,3 +191,81 @@ def refresh_metadata(upstream: SAMLUpstream, *, now: datetime | None = None) -> 
         locked.save()
     upstream.refresh_from_db()
     return metadata
+
+
+# -- what to hand the customer (sso_cognito sp-metadata, the admin's connection page) ----------
+def as_pem(certificate: str) -> str:
+    """A certificate as Cognito returns it (a base64 body, or already PEM) in PEM form."""
+    text = (certificate or "").strip()
+    if not text or text.startswith("-----BEGIN"):
+        return text + ("\n" if text else "")
+    body = "".join(text.split())
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
+
+
+def record_sp_certificates(
+    connection: Connection, *, signing_certificate: str | None = None, encryption_certificate: str | None = None
+) -> None:
+    """Keep Cognito's own certificates (public) so the admin can show them without an AWS call.
+    ``None`` leaves a stored value as it is."""
+    changes: dict[str, str] = {}
+    if signing_certificate is not None:
+        changes["sp_signing_certificate"] = as_pem(signing_certificate)
+    if encryption_certificate is not None:
+        changes["sp_encryption_certificate"] = as_pem(encryption_certificate)
+    if changes:
+        SAMLUpstream.objects.filter(connection=connection).update(**changes, updated_at=timezone.now())
+
+
+def idp_initiated_url(org_slug: str, base_url: str) -> str:
+    """Our redirect_uri for IdP-initiated sign-in (``tenant_sso:idp_initiated``), absolute.
+    "" when the URL is not routed (tenant_sso.urls without it) or no base URL is known."""
+    from django.urls import NoReverseMatch, reverse
+
+    if not base_url:
+        return ""
+    try:
+        return base_url.rstrip("/") + reverse("tenant_sso:idp_initiated", args=[org_slug])
+    except NoReverseMatch:
+        return ""
+
+
+def sp_values_for(connection: Connection, *, base_url: str, preset: str | None = None) -> list[SpValue]:
+    """The values the customer's IT admin pastes into their IdP for this (Cognito) connection.
+
+    ``preset`` overrides the stored one (``--preset``); before onboarding (no SAMLUpstream yet) the
+    values come from the connection and the preset alone, so the customer can create the SAML app
+    first and send its metadata after. Raises ConfigurationError when the connection is not a
+    Cognito user pool connection with a domain.
+    """
+    from .cognito.identifiers import pool_of_issuer
+    from .exceptions import ConfigurationError
+
+    pool = pool_of_issuer(connection.issuer)
+    if connection.kind != Connection.Kind.COGNITO or pool is None or not connection.cognito_domain:
+        raise ConfigurationError(
+            "saml_needs_cognito",
+            "SAML upstreams are brokered by Cognito: the connection must be a Cognito user pool "
+            "connection with its domain.",
+        )
+    upstream = SAMLUpstream.objects.filter(connection=connection).first()
+    chosen = preset or (upstream.preset if upstream else DEFAULT_PRESET)
+    if chosen not in PRESETS:
+        raise InvalidMetadata("saml_preset_unknown", f"Unknown IdP preset {chosen!r}: choose among {', '.join(PRESETS)}.")
+    use_upstream_names = upstream is not None and (preset is None or preset == upstream.preset)
+    return sp_values(
+        user_pool_id=pool[0],
+        cognito_domain=connection.cognito_domain,
+        client_id=connection.client_id,
+        idp_initiated_url=idp_initiated_url(connection.organization.slug, base_url) if connection.idp_initiated else "",
+        identity_provider=connection.identity_provider,
+        preset=chosen,
+        sign_requests=bool(upstream and upstream.sign_requests),
+        signing_certificate_pem=(upstream.sp_signing_certificate or None) if upstream else None,
+        encrypted_responses=bool(upstream and upstream.encrypted_responses),
+        encryption_certificate_pem=(upstream.sp_encryption_certificate or None) if upstream else None,
+        email_attribute=upstream.email_attribute if use_upstream_names and upstream else "",
+        groups_attribute=upstream.groups_attribute if use_upstream_names and upstream else "",
+        roles_attribute=upstream.roles_attribute if use_upstream_names and upstream else None,
+    )

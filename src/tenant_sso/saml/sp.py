@@ -94,14 +94,14 @@ def sp_values(
     encryption_certificate_pem: str | None = None,
     email_attribute: str = "",
     groups_attribute: str = "",
-    roles_attribute: str = "",
+    roles_attribute: str | None = None,
     scopes: Sequence[str] = DEFAULT_SCOPES,
 ) -> list[SpValue]:
     """The values to hand the customer, in the order an IdP's setup form asks for them.
 
     ``idp_initiated_url``: our redirect_uri for IdP-initiated sign-in ("" when it is off: no
-    RelayState is given). ``*_attribute``: the connection's attribute names when they differ from
-    the preset's. Certificates are included only when the feature is on; when it is on and the
+    RelayState is given). ``*_attribute``: the connection's attribute names ("" / None: the
+    preset's; ``roles_attribute=""``: no roles attribute). Certificates are included only when the feature is on; when it is on and the
     certificate is not known, the value says so rather than being left out silently.
     """
     chosen = PRESETS[preset] if isinstance(preset, str) else preset
@@ -139,7 +139,7 @@ def sp_values(
                 chosen,
                 email_attribute=email_attribute,
                 groups_attribute=groups_attribute,
-                roles_attribute=roles_attribute or chosen.roles_attribute,
+                roles_attribute=chosen.roles_attribute if roles_attribute is None else roles_attribute,
             ),
             chosen.notes,
         ),

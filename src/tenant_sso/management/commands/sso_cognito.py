@@ -10,6 +10,7 @@ read and checked before any AWS call.
 from __future__ import annotations
 
 import csv
+import json
 import os
 from argparse import ArgumentParser
 from pathlib import Path
@@ -228,6 +229,7 @@ class Command(BaseCommand):
         status.add_argument("--org", action="append", default=None, dest="orgs", metavar="SLUG",
                             help="Only this organization. Repeatable: one per organization; default: all.")
         status.add_argument("--check", action="store_true", help="Exit non-zero when a tenant drifted.")
+        add_sp_metadata_parser(sub)
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.provisioner: Any = options.get("provisioner")
@@ -384,7 +386,153 @@ class Command(BaseCommand):
                     self.stdout.write(line)
             else:
                 self.stdout.write(f"{row.org_slug}: in sync")
+        self._print_expiry(rows)
         summary = f"{plural(len(rows), 'tenant')}, {drifted} drifted."
         if drifted and options["check"]:
             raise CommandError(f"[cognito_drift] {summary}")
         self.stdout.write(summary)
+
+    # -- sp-metadata, and expiry in status (issue 14, points 2 and 4: docs/saml.md) -------------------
+    def handle_sp_metadata(self, options: dict[str, Any]) -> None:
+        from ...saml_store import sp_values_for
+
+        connection = _cognito_connection(options["org"], options["user_pool_id"])
+        if connection is None:  # before onboarding: what the pool alone decides
+            values = self._pool_sp_values(options["user_pool_id"], options["preset"])
+        else:
+            self._fetch_sp_certificates(connection)
+            values = sp_values_for(connection, base_url=_our_base_url(), preset=options["preset"])
+        if options["json"]:
+            self.stdout.write(json.dumps([{"key": v.key, "label": v.label, "value": v.value} for v in values], indent=2))
+            return
+        self.stdout.write(f"Values for {options['org']}'s SAML identity provider (paste them into the IdP's app):")
+        for value in values:
+            if "\n" in value.value:
+                self.stdout.write(f"\n{value.label}:\n{value.value.rstrip()}")
+            else:
+                self.stdout.write(f"\n{value.label}: {value.value}")
+            self.stdout.write(f"  ({value.help})")
+
+    def _pool_sp_values(self, pool_id_or_issuer: str, preset: str | None) -> list[Any]:
+        from ...cognito.identifiers import pool_of_issuer
+        from ...cognito.plan import PoolRef, region_of_pool
+        from ...saml.sp import sp_values
+
+        pool = pool_of_issuer(pool_id_or_issuer)
+        pool_id, region = pool if pool else (pool_id_or_issuer, region_of_pool(pool_id_or_issuer))
+        domain = self.provisioner.observer.pool(PoolRef(pool_id, region)).domain
+        if not domain:
+            raise CommandError(f"[cognito_pool_no_domain] Pool {pool_id} has no domain: create one (managed login) first.")
+        return sp_values(
+            user_pool_id=pool_id, cognito_domain=domain, client_id="", idp_initiated_url="",
+            preset=preset or "generic", sign_requests=False,
+        )
+
+    def _fetch_sp_certificates(self, connection: Any) -> None:
+        """Cognito's signing / encryption certificates, when the upstream uses them (kept for the admin)."""
+        from ...cognito.identifiers import pool_of_issuer
+        from ...models import SAMLUpstream
+        from ...saml_store import record_sp_certificates
+
+        upstream = SAMLUpstream.objects.filter(connection=connection).first()
+        pool = pool_of_issuer(connection.issuer)
+        if upstream is None or pool is None or not (upstream.sign_requests or upstream.encrypted_responses):
+            return
+        pool_id, region = pool
+        try:
+            signing = encryption = None
+            if upstream.sign_requests:
+                signing = self.provisioner.api.call(region, "get_signing_certificate", UserPoolId=pool_id).get("Certificate")
+            if upstream.encrypted_responses:
+                described = self.provisioner.api.call(
+                    region, "describe_identity_provider", UserPoolId=pool_id, ProviderName=connection.identity_provider
+                )
+                details = (described or {}).get("IdentityProvider", {}).get("ProviderDetails", {})
+                encryption = details.get("ActiveEncryptionCertificate")
+        except SSOError as exc:
+            self.stderr.write(f"Cognito's certificates not read: [{exc.code}] {exc.message}")
+            return
+        record_sp_certificates(connection, signing_certificate=signing, encryption_certificate=encryption)
+
+    def _print_expiry(self, rows: list[Any]) -> None:
+        """Days left of each tenant's certificates and secrets; Cognito's copy of SAML metadata recorded."""
+        from django.utils import timezone
+
+        from ...expiry import credentials_of
+        from ...models import Connection
+
+        now = timezone.now()
+        slugs = [row.org_slug for row in rows]
+        connections = Connection.objects.filter(enabled=True, organization__slug__in=slugs).select_related("organization")
+        for connection in connections.order_by("organization__slug"):
+            self._record_cognito_copy(connection)
+            for credential in credentials_of(connection):
+                flag = "WARNING " if credential.warned(now) else ""
+                self.stdout.write(f"{connection.organization.slug}: {flag}{credential.describe(now)}")
+
+    def _record_cognito_copy(self, connection: Any) -> None:
+        """The signing certificates Cognito holds (DescribeIdentityProvider's MetadataFile; with a
+        MetadataURL Cognito reads the URL itself, which sso_check_expiry re-reads too)."""
+        from ...cognito.identifiers import pool_of_issuer
+        from ...models import SAMLUpstream
+        from ...saml_store import record_cognito_certificates
+
+        pool = pool_of_issuer(connection.issuer)
+        if pool is None or not SAMLUpstream.objects.filter(connection=connection).exists():
+            return
+        try:
+            described = self.provisioner.api.call(
+                pool[1], "describe_identity_provider", missing_ok=True,
+                UserPoolId=pool[0], ProviderName=connection.identity_provider,
+            )
+            details = ((described or {}).get("IdentityProvider") or {}).get("ProviderDetails") or {}
+            if details.get("MetadataFile"):
+                record_cognito_certificates(connection, details["MetadataFile"])
+        except SSOError as exc:
+            self.stdout.write(f"{connection.organization.slug}: Cognito's certificates not read: [{exc.code}] {exc.message}")
+
+
+def add_sp_metadata_parser(sub: Any) -> None:
+    from ...saml.presets import PRESETS
+
+    sp = sub.add_parser(
+        "sp-metadata",
+        help="The values the customer's IT admin pastes into their SAML IdP (entity ID, ACS URL...).",
+        description="Print the SP entity ID, ACS URL, sign-out URL, attribute statements, Cognito's "
+        "certificates (when requests are signed / responses encrypted) and the RelayState for IdP-initiated "
+        "sign-in, for the organization's Cognito connection (docs/saml.md).",
+    )
+    sp.add_argument("--org", required=True, metavar="SLUG", help="Organization slug.")
+    sp.add_argument("--preset", choices=sorted(PRESETS), default=None,
+                    help="The IdP vendor whose attribute names to show (default: the one onboarded, else generic).")
+    sp.add_argument("--user-pool-id", default=None, metavar="POOL_ID_OR_ISSUER",
+                    help="Before onboarding (no connection yet): the pool the tenant will be onboarded into; "
+                    "gives the entity ID, ACS and sign-out URLs so the customer can create the SAML app first.")
+    sp.add_argument("--json", action="store_true", help="Print JSON (key, label, value) instead of text.")
+
+
+def _cognito_connection(org_slug: str, user_pool_id: str | None) -> Any:
+    """The organization's enabled connection; ``None`` before onboarding when a pool is given."""
+    from ...models import Connection
+
+    connection = (
+        Connection.objects.filter(organization__slug=org_slug, enabled=True).select_related("organization").first()
+    )
+    if connection is None and not user_pool_id:
+        raise CommandError(
+            f"[saml_not_onboarded] {org_slug} has no enabled connection: give --user-pool-id (the values the "
+            "pool decides), or run sso_cognito onboard first (then the RelayState and certificates too)."
+        )
+    return connection
+
+
+def _our_base_url() -> str:
+    """Our origin, for the IdP-initiated redirect URI: TENANT_SSO_BASE_URL, else the Cognito callback's."""
+    from urllib.parse import urlsplit
+
+    from ...conf import app_settings
+
+    if app_settings.BASE_URL:
+        return app_settings.BASE_URL
+    parts = urlsplit(app_settings.COGNITO_CALLBACK_URL or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
