@@ -431,3 +431,15 @@ def test_a_saml_provider_deleted_in_the_console_is_drift_and_recreated_from_the_
     assert idp["ProviderDetails"]["EncryptedResponses"] == "true"
     assert idp["AttributeMapping"] == {"email": CLAIM_EMAIL, "custom:groups": CLAIM_GROUPS_MS}
     assert "acme: in sync" in run(provisioner, "status")
+
+
+def test_a_metadata_file_in_utf16_is_refused_with_a_code(
+    provisioner: Any, call_log: Any, pool: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "utf16.xml"
+    text = okta_metadata([valid_certificate(now_utc())]).decode().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    path.write_bytes(text.encode("utf-16"))
+
+    with pytest.raises(CommandError, match=r"\[saml_metadata_"):
+        run(provisioner, *saml_args(pool, path))
+    assert call_log.operations == []

@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..exceptions import ConfigurationError, SSOError
+from ..exceptions import ConfigurationError, InvalidMetadata, SSOError
 from .apply import apply_offboarding, apply_onboarding
 from .aws import ClientFactory, CognitoAPI
 from .config import PoolConfig, configured_urls
@@ -68,6 +68,12 @@ def with_saml_metadata(spec: TenantSpec) -> TenantSpec:
         metadata = load_metadata(url=upstream.metadata_url)
     else:
         metadata = load_metadata(xml=upstream.metadata_xml)
+        try:  # sent to Cognito as the text of MetadataFile
+            upstream.metadata_xml.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidMetadata(
+                "saml_metadata_malformed", "The metadata file is not UTF-8 text: save it as UTF-8 and try again."
+            ) from exc
     checked = replace(upstream, metadata=metadata, idp_signout=bool(metadata.slo_url))
     return replace(spec, upstream=checked)
 
