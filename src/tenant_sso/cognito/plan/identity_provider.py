@@ -149,7 +149,7 @@ def plan_identity_provider(
     changes: list[Change] = []
     params: dict[str, Any] = {"UserPoolId": pool.user_pool_id, "ProviderName": provider}
     have_type = str(idp.get("ProviderType", "OIDC"))
-    if have_type != kind:
+    if have_type != kind or kind not in ("OIDC", "SAML"):
         raise ConfigurationError(
             "cognito_provider_type_change" if have_type in ("OIDC", "SAML") else "cognito_provider_name_taken",
             f"Identity provider {provider!r} in pool {pool.user_pool_id} is a {have_type} provider, not the "
