@@ -134,7 +134,9 @@ def credentials_of(connection: Connection) -> list[Credential]:
                 kind=KIND_SECRET,
                 key=f"secret:{connection.client_secret_expires_on:%Y-%m-%d}",
                 source="operator",
-                label="OIDC client secret",
+                label="OIDC client secret"
+                if connection.kind != Connection.Kind.COGNITO
+                else "upstream OIDC client secret (in Cognito)",
                 expires_at=_secret_expiry(connection.client_secret_expires_on),
             )
         )
