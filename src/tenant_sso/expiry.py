@@ -79,7 +79,8 @@ class Credential:
     def describe(self, now: datetime) -> str:
         days = self.days_left(now)
         if self.expired(now):
-            when = f"EXPIRED {-days} day{'s' if -days != 1 else ''} ago" if days < -1 else "EXPIRED"
+            ago = int((now - self.expires_at).total_seconds() // 86400)
+            when = f"EXPIRED {ago} day{'s' if ago != 1 else ''} ago" if ago else "EXPIRED today"
         else:
             when = f"{days} day{'s' if days != 1 else ''} left"
         return f"{self.label}: {when} ({self.expires_at:%Y-%m-%d})"
@@ -134,7 +135,9 @@ def credentials_of(connection: Connection) -> list[Credential]:
                 kind=KIND_SECRET,
                 key=f"secret:{connection.client_secret_expires_on:%Y-%m-%d}",
                 source="operator",
-                label="OIDC client secret",
+                label="OIDC client secret"
+                if connection.kind != Connection.Kind.COGNITO
+                else "upstream OIDC client secret (in Cognito)",
                 expires_at=_secret_expiry(connection.client_secret_expires_on),
             )
         )

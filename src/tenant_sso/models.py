@@ -240,8 +240,9 @@ class Connection(models.Model):
         null=True,
         blank=True,
         help_text=_(
-            "OIDC: the day the client secret stops working, when the IdP says (Entra secrets last "
-            "at most 2 years). Warnings at 30, 14 and 7 days (docs/saml.md, expiry tracking)."
+            "The day the OIDC client secret stops working, when the IdP says (Entra secrets last at "
+            "most 2 years): this connection's secret, or for Cognito the upstream IdP's secret Cognito "
+            "holds. Warned at 30, 14 and 7 days and after (docs/saml.md, 'Expiry tracking')."
         ),
     )
     link_by_email = models.BooleanField(

@@ -263,6 +263,7 @@ def sp_values_for(connection: Connection, *, base_url: str, preset: str | None =
         preset=chosen,
         sign_requests=bool(upstream and upstream.sign_requests),
         signing_certificate_pem=(upstream.sp_signing_certificate or None) if upstream else None,
+        single_logout=bool(upstream and upstream.slo_url),
         encrypted_responses=bool(upstream and upstream.encrypted_responses),
         encryption_certificate_pem=(upstream.sp_encryption_certificate or None) if upstream else None,
         email_attribute=upstream.email_attribute if use_upstream_names and upstream else "",

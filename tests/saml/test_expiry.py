@@ -138,3 +138,11 @@ def test_cognitos_stale_copy_is_warned_about_on_its_own(make_connection: Any) ->
     [warned] = sweep(now=now)
     assert warned.threshold == 7
     assert [c.source for c in credentials_of(connection)] == ["cognito", "metadata"]
+
+
+def test_days_left_as_shown(make_connection: Any) -> None:
+    [credential] = credentials_of(secret_connection(make_connection, EXPIRES))
+    assert credential.describe(at(30)).endswith(f"30 days left ({EXPIRES:%Y-%m-%d})")
+    assert "1 day left" in credential.describe(at(1.5))
+    assert "EXPIRED today" in credential.describe(at(-0.5))
+    assert "EXPIRED 3 days ago" in credential.describe(at(-3.2))

@@ -60,3 +60,13 @@ def test_certificates_appear_only_when_their_feature_is_on() -> None:
     assert got["signing_certificate"].startswith("-----BEGIN CERTIFICATE-----")
     got = values(encrypted_responses=True)
     assert "not known yet" in got["encryption_certificate"]
+
+
+def test_single_logout_needs_cognitos_signing_certificate_at_the_idp() -> None:
+    # Cognito signs its logout requests with the pool's signing certificate (AWS: SAML sign-out flow)
+    assert "not known yet" in values(single_logout=True)["signing_certificate"]
+
+
+def test_an_empty_roles_attribute_drops_the_presets_roles_line() -> None:
+    assert "claims/role" in values()["attributes"]
+    assert "claims/role" not in values(roles_attribute="")["attributes"]

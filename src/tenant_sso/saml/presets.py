@@ -82,7 +82,8 @@ PRESETS: dict[str, Preset] = {
         name_id_format=NAMEID_EMAIL,
         notes=(
             "Name ID: Basic Information > Primary email, format EMAIL. Attribute mapping: Primary "
-            "email -> 'email'; Group membership: the groups to send -> app attribute 'groups'."
+            "email -> 'email'; Group membership: the groups to send -> app attribute 'groups' (at most "
+            "75 group names; a renamed group must be entered again)."
         ),
     ),
     "generic": Preset(

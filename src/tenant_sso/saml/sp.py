@@ -89,6 +89,7 @@ def sp_values(
     preset: str | Preset,
     sign_requests: bool,
     signing_certificate_pem: str | None = None,
+    single_logout: bool = False,
     identity_provider: str = "",
     encrypted_responses: bool = False,
     encryption_certificate_pem: str | None = None,
@@ -124,7 +125,8 @@ def sp_values(
             "slo_url",
             "Single logout URL",
             slo_url(cognito_domain),
-            "Where the IdP sends logout requests and responses (SAML single logout), when enabled.",
+            "Single logout: the IdP POSTs its LogoutResponse here (Okta: SP Issuer/Single Logout URL; "
+            "Entra: Logout URL; ADFS: SAML Logout endpoint, POST).",
         ),
         SpValue(
             "name_id_format",
@@ -144,13 +146,14 @@ def sp_values(
             chosen.notes,
         ),
     ]
-    if sign_requests:
+    if sign_requests or single_logout:
         values.append(
             SpValue(
                 "signing_certificate",
                 "SP signing certificate (signed AuthnRequests)",
                 signing_certificate_pem or "(not known yet: run sso_cognito sp-metadata after onboarding)",
-                "Cognito signs its AuthnRequests with this certificate; the IdP verifies them with it.",
+                "Cognito signs its AuthnRequests (when signing is on) and its single-logout requests with "
+                "this certificate; the IdP verifies them with it.",
             )
         )
     if encrypted_responses:

@@ -436,12 +436,12 @@ class Command(BaseCommand):
 
         upstream = SAMLUpstream.objects.filter(connection=connection).first()
         pool = pool_of_issuer(connection.issuer)
-        if upstream is None or pool is None or not (upstream.sign_requests or upstream.encrypted_responses):
+        if upstream is None or pool is None or not (upstream.sign_requests or upstream.slo_url or upstream.encrypted_responses):
             return
         pool_id, region = pool
         try:
             signing = encryption = None
-            if upstream.sign_requests:
+            if upstream.sign_requests or upstream.slo_url:
                 signing = self.provisioner.api.call(region, "get_signing_certificate", UserPoolId=pool_id).get("Certificate")
             if upstream.encrypted_responses:
                 described = self.provisioner.api.call(
