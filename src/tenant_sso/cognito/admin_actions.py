@@ -38,16 +38,11 @@ from .. import validation
 from ..exceptions import SSOError
 from ..forms import checked
 from ..oidc.client import is_scope_token
+from ..saml.presets import DEFAULT_PRESET, PRESETS
 from .plan import DEFAULT_SCOPES, AnyUpstream, Plan, SAMLIdP, TenantSpec, Upstream
 
-#: The presets' choices (tenant_sso.saml.presets.PRESETS), for the form.
-PRESET_CHOICES = [
-    ("generic", "Generic SAML 2.0"),
-    ("okta", "Okta"),
-    ("entra", "Microsoft Entra ID"),
-    ("adfs", "ADFS"),
-    ("google", "Google Workspace"),
-]
+#: The presets' choices, for the form (generic first: the default).
+PRESET_CHOICES = sorted(((p.name, p.label) for p in PRESETS.values()), key=lambda c: c[0] != DEFAULT_PRESET)
 #: A pasted metadata document is bounded like a fetched one (tenant_sso.saml.metadata).
 MAX_PASTED_METADATA = 1_000_000
 
@@ -91,7 +86,7 @@ class UpstreamForm(forms.Form):
         help_text="The IdP's metadata XML, when it has no URL. Read and checked before anything is sent to Cognito.",
     )
     idp_preset = forms.ChoiceField(
-        required=False, choices=PRESET_CHOICES, initial="generic", label="SAML IdP vendor",
+        required=False, choices=PRESET_CHOICES, initial=DEFAULT_PRESET, label="SAML IdP vendor",
         help_text="Sets the default attribute names below (e.g. Entra's groups claim URI).",
     )
     saml_groups_attribute = forms.CharField(
@@ -145,9 +140,7 @@ class UpstreamForm(forms.Form):
         data = self.cleaned_data
         url, xml = data.get("saml_metadata_url") or "", str(data.get("saml_metadata_xml") or "").strip()
         if url or xml:
-            from ..saml.presets import PRESETS
-
-            preset = PRESETS[data.get("idp_preset") or "generic"]
+            preset = PRESETS[data.get("idp_preset") or DEFAULT_PRESET]
             return SAMLIdP(
                 metadata_url=url,
                 metadata_xml=xml.encode("utf-8"),

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from ...cognito.plan import DEFAULT_SCOPES, AnyUpstream, SAMLIdP, TenantSpec, Upstream
 from ...exceptions import SSOError
 from ...oidc.client import is_scope_token
+from ...saml.presets import PRESETS
 from ...validation import plural
 
 BULK_COLUMNS = (
@@ -44,8 +45,8 @@ BULK_COLUMNS = (
     "sign_requests",
     "encrypted_responses",
 )
-#: ``--idp-preset`` choices (tenant_sso.saml.presets.PRESETS).
-IDP_PRESETS = ("okta", "entra", "adfs", "google", "generic")
+#: ``--idp-preset`` choices.
+IDP_PRESETS = tuple(PRESETS)
 _TRUE = {"1", "true", "yes", "y", "on"}
 _FALSE = {"", "0", "false", "no", "n", "off"}
 
@@ -109,7 +110,7 @@ def saml_upstream_from(
             )
         return None
     from ...saml.metadata import MAX_METADATA_BYTES
-    from ...saml.presets import DEFAULT_PRESET, PRESETS
+    from ...saml.presets import DEFAULT_PRESET
 
     groups_attribute = groups_attribute or groups_claim
     name = preset or DEFAULT_PRESET
