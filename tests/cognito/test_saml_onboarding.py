@@ -443,3 +443,23 @@ def test_a_metadata_file_in_utf16_is_refused_with_a_code(
     with pytest.raises(CommandError, match=r"\[saml_metadata_"):
         run(provisioner, *saml_args(pool, path))
     assert call_log.operations == []
+
+
+@pytest.mark.parametrize(
+    ("base_url", "callback", "expected"),
+    [
+        ("", "https://app.example.com/api/oidc/cognito/callback/",
+         "https://app.example.com/api/oidc/cognito/idp-initiated/acme/"),
+        ("https://public.example.com", "https://app.example.com/api/oidc/cognito/callback/",
+         "https://public.example.com/api/oidc/cognito/idp-initiated/acme/"),
+        ("", "https://app.example.com/elsewhere/cb/", ""),  # another mount: cannot be derived
+    ],
+    ids=["from-the-callback", "base-url-first", "unrelated-callback"],
+)
+def test_the_idp_initiated_url_is_built_on_our_mount(settings: Any, base_url: str, callback: str, expected: str) -> None:
+    from tenant_sso.cognito.config import configured_urls
+
+    settings.TENANT_SSO_BASE_URL = base_url
+    settings.TENANT_SSO_COGNITO_CALLBACK_URL = callback
+
+    assert configured_urls().idp_initiated_url("acme") == expected
