@@ -196,7 +196,7 @@ class Command(BaseCommand):
                              help="Extra upstream scope that releases the groups claim (Okta custom server). "
                              "Repeatable: one per scope.")
         saml = onboard.add_argument_group(
-            "SAML upstream", "A SAML 2.0 IdP instead of an OIDC one (docs/cognito-onboarding.md, \"SAML\"). "
+            "SAML upstream", "A SAML 2.0 IdP instead of an OIDC one (docs/cognito-onboarding.md, \"SAML identity providers\"). "
             "Given, these are the whole SAML setting: an option left out is off."
         )
         saml.add_argument("--saml-metadata-url", default=None, metavar="URL",
