@@ -148,3 +148,22 @@ def test_metadata_that_now_names_another_idp_is_not_adopted(
     metadata_url.document = okta_metadata([valid_certificate(now)], app="exkOTHER")
     assert refresh_saml_metadata.call(SAMLUpstream.objects.get().pk) == "saml_metadata_entity_changed"
     assert SAMLUpstream.objects.get().entity_id == "http://www.okta.com/exk1fcia6d6EMsf331d8"
+
+
+def test_the_re_read_task_goes_through_the_tasks_framework(
+    make_connection: Any, metadata_url: Metadata
+) -> None:
+    from tenant_sso.background import defer
+
+    now = now_utc()
+    metadata_url.document = okta_metadata([valid_certificate(now, days_left=5)])
+    record_upstream(
+        make_connection("acme"),
+        metadata=parse_metadata(metadata_url.document, now=now),
+        metadata_url=metadata_url.url,
+        preset="okta",
+    )
+    metadata_url.document = okta_metadata([valid_certificate(now, days_left=500, common_name="next")])
+    result = defer(refresh_saml_metadata, SAMLUpstream.objects.get().pk)  # JSON-able argument: a pk
+    assert result is not None and result.return_value == "refreshed"
+    assert expiring(timezone.now()) == []
