@@ -3,6 +3,7 @@ and the re-read task that clears a warning once the IdP rolled its certificate (
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
@@ -64,6 +65,9 @@ def test_sso_connection_records_the_secret_expiry(db: Any, monkeypatch: pytest.M
     ]
     call_command(*args, "--secret-expires", "2031-05-17", stdout=StringIO())
     assert str(Connection.objects.get().client_secret_expires_on) == "2031-05-17"
+    listing = StringIO()
+    call_command("sso_connection", "list", "--json", stdout=listing)
+    assert json.loads(listing.getvalue())[0]["client_secret_expires_on"] == "2031-05-17"
     call_command(*args, stdout=StringIO())  # not given: kept
     assert str(Connection.objects.get().client_secret_expires_on) == "2031-05-17"
     call_command(*args, "--secret-expires", "none", stdout=StringIO())
