@@ -67,7 +67,7 @@ def test_sso_connection_records_the_secret_expiry(db: Any, monkeypatch: pytest.M
     assert str(Connection.objects.get().client_secret_expires_on) == "2031-05-17"
     listing = StringIO()
     call_command("sso_connection", "list", "--json", stdout=listing)
-    assert json.loads(listing.getvalue())[0]["client_secret_expires_on"] == "2031-05-17"
+    assert json.loads(listing.getvalue())[0]["secret_expires_on"] == "2031-05-17"
     call_command(*args, stdout=StringIO())  # not given: kept
     assert str(Connection.objects.get().client_secret_expires_on) == "2031-05-17"
     call_command(*args, "--secret-expires", "none", stdout=StringIO())
