@@ -213,7 +213,12 @@ def sweep(*, now: datetime, connections: Any = None) -> list[Warned]:
     """Send the warnings due at ``now`` (idempotent); returns what was sent."""
     sent: list[Warned] = []
     for connection in connections if connections is not None else tracked_connections():
-        for credential in credentials_of(connection):
+        credentials = credentials_of(connection)
+        # A rolled certificate or a new secret date: the old credential's notices are history.
+        ExpiryNotice.objects.filter(connection=connection).exclude(
+            credential__in=[c.key for c in credentials]
+        ).delete()
+        for credential in credentials:
             threshold = credential.threshold(now)
             if threshold is None:
                 continue

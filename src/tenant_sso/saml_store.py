@@ -45,9 +45,21 @@ SOURCE_COGNITO = "cognito"
 
 
 def _url_ok(url: str) -> bool:
+    """An IdP's SSO / logout endpoint: https with a host. Only browsers go there (never our server,
+    never Cognito), so an intranet ADFS at a private address is fine; plaintext http only on a
+    loopback host under TENANT_SSO_ALLOW_LOOPBACK_HTTP (development)."""
+    from urllib.parse import urlsplit
+
+    from .oidc.metadata import is_secure_url
     from .wiring import network_policy
 
-    return network_policy().is_secure_url(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if parts.scheme == "https":
+        return bool(parts.hostname) and parts.username is None and parts.password is None
+    return network_policy().allow_loopback and is_secure_url(url)
 
 
 def fetch_metadata(url: str) -> bytes:

@@ -146,3 +146,12 @@ def test_days_left_as_shown(make_connection: Any) -> None:
     assert "1 day left" in credential.describe(at(1.5))
     assert "EXPIRED today" in credential.describe(at(-0.5))
     assert "EXPIRED 3 days ago" in credential.describe(at(-3.2))
+
+
+def test_notices_of_a_replaced_credential_are_forgotten(make_connection: Any) -> None:
+    connection = secret_connection(make_connection, EXPIRES)
+    sweep(now=at(5))
+    connection.client_secret_expires_on = (EXPIRES + timedelta(days=400)).date()
+    connection.save()
+    sweep(now=at(5))
+    assert ExpiryNotice.objects.count() == 0

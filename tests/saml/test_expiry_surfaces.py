@@ -3,6 +3,7 @@ and the re-read task that clears a warning once the IdP rolled its certificate (
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
@@ -64,6 +65,9 @@ def test_sso_connection_records_the_secret_expiry(db: Any, monkeypatch: pytest.M
     ]
     call_command(*args, "--secret-expires", "2031-05-17", stdout=StringIO())
     assert str(Connection.objects.get().client_secret_expires_on) == "2031-05-17"
+    listing = StringIO()
+    call_command("sso_connection", "list", "--json", stdout=listing)
+    assert json.loads(listing.getvalue())[0]["secret_expires_on"] == "2031-05-17"
     call_command(*args, stdout=StringIO())  # not given: kept
     assert str(Connection.objects.get().client_secret_expires_on) == "2031-05-17"
     call_command(*args, "--secret-expires", "none", stdout=StringIO())
@@ -148,3 +152,22 @@ def test_metadata_that_now_names_another_idp_is_not_adopted(
     metadata_url.document = okta_metadata([valid_certificate(now)], app="exkOTHER")
     assert refresh_saml_metadata.call(SAMLUpstream.objects.get().pk) == "saml_metadata_entity_changed"
     assert SAMLUpstream.objects.get().entity_id == "http://www.okta.com/exk1fcia6d6EMsf331d8"
+
+
+def test_the_re_read_task_goes_through_the_tasks_framework(
+    make_connection: Any, metadata_url: Metadata
+) -> None:
+    from tenant_sso.background import defer
+
+    now = now_utc()
+    metadata_url.document = okta_metadata([valid_certificate(now, days_left=5)])
+    record_upstream(
+        make_connection("acme"),
+        metadata=parse_metadata(metadata_url.document, now=now),
+        metadata_url=metadata_url.url,
+        preset="okta",
+    )
+    metadata_url.document = okta_metadata([valid_certificate(now, days_left=500, common_name="next")])
+    result = defer(refresh_saml_metadata, SAMLUpstream.objects.get().pk)  # JSON-able argument: a pk
+    assert result is not None and result.return_value == "refreshed"
+    assert expiring(timezone.now()) == []

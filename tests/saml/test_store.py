@@ -69,3 +69,18 @@ def test_cognito_copy_is_recorded_next_to_ours_even_when_expired(make_connection
     assert [c.days_left(NOW) for c in certificates] == [-1]
     sources = sorted(c["source"] for c in SAMLUpstream.objects.get().certificates)
     assert sources == ["cognito", "metadata"]
+
+
+@pytest.mark.django_db
+def test_sso_endpoints_only_browsers_visit_may_be_intranet_but_not_plaintext(settings: Any) -> None:
+    from tenant_sso.saml_store import load_metadata
+    from tests.support.saml import adfs_metadata
+
+    intranet = adfs_metadata([valid_certificate(NOW)], host="10.20.30.40")
+    assert load_metadata(xml=intranet, now=NOW).sso_url == "https://10.20.30.40/adfs/ls/"
+    loopback = okta_metadata([valid_certificate(NOW)]).replace(b"https://acme.okta.com", b"http://127.0.0.1:7000")
+    assert load_metadata(xml=loopback, now=NOW).sso_url.startswith("http://127.0.0.1:7000/")  # tests allow loopback
+    settings.TENANT_SSO_ALLOW_LOOPBACK_HTTP = False
+    with pytest.raises(InvalidMetadata) as caught:
+        load_metadata(xml=loopback, now=NOW)
+    assert caught.value.code == "saml_metadata_insecure_endpoint"

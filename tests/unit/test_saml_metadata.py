@@ -279,3 +279,8 @@ def test_a_valid_document_behind_a_doctype_is_refused_too() -> None:
 def test_text_is_accepted_like_bytes() -> None:
     xml = okta_metadata([valid_certificate(NOW)]).decode()
     assert parse_metadata(xml, now=NOW).entity_id.startswith("http://www.okta.com/")  # type: ignore[arg-type]
+
+
+def test_a_certificate_longer_than_cognito_takes_is_refused() -> None:
+    padded = okta_metadata([valid_certificate(NOW)]).replace(b"<ds:X509Certificate>", b"<ds:X509Certificate>" + b"A" * 4096, 1)
+    refused(padded, "saml_metadata_certificate_too_long")

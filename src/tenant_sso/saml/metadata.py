@@ -49,6 +49,10 @@ __all__ = [
 MAX_METADATA_BYTES = 1_000_000
 #: SAML 2.0 metadata 2.3.2: entityID is a URI of at most 1024 characters.
 MAX_ENTITY_ID_LENGTH = 1024
+#: Cognito takes signing certificates of at most 4,096 characters each (AWS, "Things to know about
+#: SAML IdPs in Amazon Cognito user pools": "Each signing certificate must be 4,096 characters or
+#: fewer"); refused here rather than by CreateIdentityProvider half-way through onboarding.
+MAX_CERTIFICATE_CHARS = 4096
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -215,6 +219,12 @@ def _signing_certificates(descriptor: Element) -> tuple[Certificate, ...]:
             continue
         for element in key.iter(_tag(DS, "X509Certificate")):
             text = "".join((element.text or "").split())
+            if len(text) > MAX_CERTIFICATE_CHARS:
+                raise InvalidMetadata(
+                    "saml_metadata_certificate_too_long",
+                    f"A signing certificate is {len(text)} characters long; Cognito takes at most "
+                    f"{MAX_CERTIFICATE_CHARS} (use a smaller key or certificate at the IdP).",
+                )
             try:
                 certificate = load_certificate(base64.b64decode(text, validate=True))
             except (binascii.Error, ValueError):

@@ -175,6 +175,7 @@ class Command(BaseCommand):
                 "email_domains": [d.domain for d in c.organization.domains.all()],
                 "allowed_groups": c.allowed_groups,
                 "group_mapping": c.group_mapping,
+                "secret_expires_on": c.client_secret_expires_on.isoformat() if c.client_secret_expires_on else None,
             }
             for c in Connection.objects.select_related("organization").prefetch_related(
                 "organization__domains"
