@@ -360,6 +360,12 @@ def test_admin_action_onboards_a_saml_idp_from_a_pasted_document(
     fields = {"saml_metadata_xml": entra_metadata([valid_certificate(now_utc())]).decode(), "idp_preset": "entra",
               "idp_initiated": "on", "allowed_groups": "engineering"}
 
+    first = onboard_to_cognito(_admin(provisioner), _request({"action": "onboard_to_cognito"}), queryset)
+    assert first is not None
+    for label in ("SAML metadata URL", "SAML metadata document", "SAML IdP vendor", "IdP-initiated sign-in",
+                  "Sign requests", "Encrypted responses"):
+        assert label in first.content.decode()
+
     page = onboard_to_cognito(_admin(provisioner), _request({**fields, "preview": "1"}), queryset)
     assert page is not None
     html = page.content.decode()
