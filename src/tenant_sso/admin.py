@@ -68,7 +68,13 @@ LOGOUT_HELP = (
 
 CONNECTION_FIELDSETS: Any = (
     (None, {"fields": ("organization", "name", "kind", "enabled")}),
-    ("Client", {"description": CLIENT_HELP, "fields": ("client_id", "client_secret", "token_auth_method")}),
+    (
+        "Client",
+        {
+            "description": CLIENT_HELP,
+            "fields": ("client_id", "client_secret", "client_secret_expires_on", "token_auth_method"),
+        },
+    ),
     (
         "Provider",
         {
@@ -190,6 +196,35 @@ class OrganizationDomainAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     @admin.display(description="DNS verification")
     def verification(self, obj: OrganizationDomain) -> str:
         return verification_state(obj)
+
+
+def saml_and_expiry(connection: Connection, request: HttpRequest, now: Any = None) -> dict[str, Any]:
+    """The connection page's read-only panels: what to hand a SAML customer (each value with a copy
+    button) and the days left of the certificates and secrets tracked (docs/saml.md)."""
+    from .exceptions import SSOError
+    from .expiry import credentials_of
+    from .models import SAMLUpstream
+    from .saml_store import sp_values_for
+
+    now = now or timezone.now()
+    upstream = SAMLUpstream.objects.filter(connection=connection).first()
+    values: list[Any] = []
+    values_error = ""
+    if upstream is not None:
+        try:
+            values = sp_values_for(connection, base_url=request.build_absolute_uri("/").rstrip("/"))
+        except SSOError as error:
+            values_error = f"[{error.code}] {error.message}"
+    return {
+        "sso_saml": upstream,
+        "sso_sp_values": values,
+        "sso_sp_values_error": values_error,
+        "sso_expiry": [
+            {"label": c.label, "describe": c.describe(now), "warned": c.warned(now), "days_left": c.days_left(now),
+             "expired": c.expired(now), "expires_at": c.expires_at}
+            for c in credentials_of(connection)
+        ],
+    }
 
 
 # -- organizations -------------------------------------------------------------------------------
@@ -372,6 +407,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 sso_test_url=reverse("admin:tenant_sso_connection_test", args=[connection.pk]),
                 sso_try_url=reverse("admin:tenant_sso_connection_try_login", args=[connection.pk]),
                 sso_activity=connection_activity(connection),
+                **saml_and_expiry(connection, request),
                 sso_redirect_uri=flows.redirect_uri_for(connection, request),
                 sso_diagnostics=(
                     {

@@ -20,6 +20,7 @@ W020       ``SESSION_ENGINE`` is ``signed_cookies``: revoking an SSO session can
 W021       ``TENANT_SSO_ALLOW_LOOPBACK_HTTP`` on with DEBUG off (plaintext and loopback providers)
 W022       ``TENANT_SSO_OIDC_SHARED_CALLBACK`` not empty (no mix-up defence for those connections)
 E030       ``TENANT_SSO_DNS_RESOLVERS`` not a list of IP[:port], or ``TENANT_SSO_DNS_TIMEOUT`` not positive
+W023       a SAML signing certificate or a known OIDC client secret expires within 30 days, or has expired
 =========  ===============================================================================
 """
 
@@ -305,4 +306,35 @@ def check_dns_resolvers(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
             '"[2001:db8::53]:53"] ([] for the system resolver); the timeout bounds one domain check (default 5).',
             id="tenant_sso.E030",
         )
+    ]
+
+
+@register(Tags.security)
+def check_expiring_credentials(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Certificates and secrets of enabled connections that expire within 30 days (docs/saml.md)."""
+    from django.db import DatabaseError
+    from django.utils import timezone
+
+    from .expiry import WARN_DAYS, expiring
+
+    now = timezone.now()
+    try:
+        due = expiring(now)
+    except DatabaseError:  # no tables yet (before migrate), or no database: nothing to say
+        return []
+    return [
+        Warning(
+            f"{credential.org_slug}: {credential.describe(now)}.",
+            hint=(
+                "Roll the certificate at the IdP and re-read its metadata (sso_check_expiry, or re-run "
+                "sso_cognito onboard with the new metadata)"
+                if credential.kind == "saml_certificate"
+                else "Create a new client secret at the IdP, then store it and its new expiry date "
+                "(the admin, or sso_connection create ... --secret-expires YYYY-MM-DD)"
+            )
+            + f"; warned from {WARN_DAYS} days left (docs/saml.md, 'Expiry tracking').",
+            obj=f"connection {credential.connection_id}",
+            id="tenant_sso.W023",
+        )
+        for credential in due
     ]

@@ -12,6 +12,7 @@ This module has no Django imports: the protocol layer (``tenant_sso.oidc``) rais
     SSOError
     ├── RequestError          400  the browser's request is wrong (state, params, next)
     ├── ConfigurationError    400/404  no connection, disabled connection, bad settings
+    │   └── InvalidMetadata        a SAML IdP's metadata is unusable: saml_metadata_* (tenant_sso.saml)
     ├── ProviderError         502  the identity provider answered an error or garbage, or is down
     │   ├── EndpointError          a call to one endpoint failed: .what, .endpoint
     │   │   ├── TransportError     no answer at all
@@ -75,6 +76,18 @@ class ConfigurationError(SSOError):
     status = 400
     default_code = "configuration_error"
     default_message = "Single sign-on is not set up for this organization."
+
+
+class InvalidMetadata(ConfigurationError):
+    """A SAML identity provider's metadata cannot be used: malformed, hostile (DTD, entities),
+    no entity id, no SSO endpoint, no valid signing certificate... ``code`` is one of the
+    ``saml_metadata_*`` reason codes (docs/security.md); ``message`` says what to fix."""
+
+    default_code = "saml_metadata_invalid"
+    default_message = "The SAML metadata of the identity provider cannot be used."
+
+    def __init__(self, code: str, message: str | None = None, *, detail: str = "", **context: Any) -> None:
+        super().__init__(code, message, detail=detail or (message or ""), **context)
 
 
 class ProviderError(SSOError):

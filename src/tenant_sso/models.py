@@ -250,6 +250,16 @@ class Connection(models.Model):
             "response is never trusted on its own: it starts a fresh sign-in from this app."
         ),
     )
+    client_secret_expires_on = models.DateField(
+        _("client secret expires on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The day the OIDC client secret stops working, when the IdP says (Entra secrets last at "
+            "most 2 years): this connection's secret, or for Cognito the upstream IdP's secret Cognito "
+            "holds. Warned at 30, 14 and 7 days and after (docs/saml.md, 'Expiry tracking')."
+        ),
+    )
     link_by_email = models.BooleanField(
         default=False,
         help_text=_(
@@ -370,6 +380,7 @@ class LoginEvent(models.Model):
         TEST = "test", _("test login")
         REVOKED = "revoked", _("session revoked")
         DOMAIN = "domain", _("domain claim or check")
+        EXPIRY = "expiry", _("credential expiring")
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     organization = models.ForeignKey(
@@ -425,3 +436,84 @@ class SSOSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} via {self.connection} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SAMLUpstream(models.Model):
+    """A SAML 2.0 identity provider behind a (Cognito) connection: what was onboarded and the
+    signing certificates we track (docs/saml.md). Written by :mod:`tenant_sso.saml_store` only."""
+
+    class Preset(models.TextChoices):
+        OKTA = "okta", "Okta"
+        ENTRA = "entra", "Microsoft Entra ID"
+        ADFS = "adfs", "ADFS"
+        GOOGLE = "google", "Google Workspace"
+        GENERIC = "generic", _("Generic SAML 2.0")
+
+    connection = models.OneToOneField(Connection, on_delete=models.CASCADE, related_name="saml_upstream")
+    metadata_url = models.URLField(
+        _("metadata URL"), max_length=1000, blank=True, help_text=_("Re-read to follow certificate rollover.")
+    )
+    metadata_xml = models.TextField(
+        _("metadata XML"), blank=True, help_text=_("The metadata as last read (from the URL or the file).")
+    )
+    entity_id = models.CharField(_("IdP entity ID"), max_length=1024)
+    sso_url = models.CharField(_("IdP SSO URL"), max_length=2000, blank=True)
+    slo_url = models.CharField(_("IdP single logout URL"), max_length=2000, blank=True)
+    preset = models.CharField(max_length=20, choices=Preset.choices, default=Preset.GENERIC)
+    email_attribute = models.CharField(max_length=255)
+    groups_attribute = models.CharField(max_length=255)
+    roles_attribute = models.CharField(max_length=255, blank=True)
+    sign_requests = models.BooleanField(default=False)
+    encrypted_responses = models.BooleanField(default=False)
+    certificates = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_(
+            "The IdP's signing certificates: [{source, subject, fingerprint_sha256, not_before, "
+            "not_after}], source 'metadata' (as we read it) or 'cognito' (as Cognito holds it)."
+        ),
+    )
+    sp_signing_certificate = models.TextField(
+        _("Cognito's signing certificate"),
+        blank=True,
+        help_text=_("PEM; what the IdP verifies signed AuthnRequests with (GetSigningCertificate)."),
+    )
+    sp_encryption_certificate = models.TextField(
+        _("Cognito's encryption certificate"),
+        blank=True,
+        help_text=_("PEM; what the IdP encrypts assertions to (ProviderDetails ActiveEncryptionCertificate)."),
+    )
+    metadata_read_at = models.DateTimeField(null=True, blank=True)
+    metadata_error = models.CharField(
+        max_length=300, blank=True, help_text=_("The reason code of the last failed re-read; empty when it worked.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "SAML upstream"
+
+    def __str__(self) -> str:
+        return f"SAML {self.entity_id} ({self.connection})"
+
+
+class ExpiryNotice(models.Model):
+    """One warning sent about one expiring credential at one threshold (30, 14, 7 days, 0 =
+    expired): the row is what makes the sweep idempotent. ``credential`` names it: ``cert:<sha256>``
+    or ``secret:<YYYY-MM-DD>`` (a new date is a new credential, warned about afresh)."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="expiry_notices")
+    credential = models.CharField(max_length=100)
+    threshold = models.SmallIntegerField()
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "credential", "threshold"], name="tenant_sso_one_notice_per_threshold"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credential} <= {self.threshold} days ({self.connection})"

@@ -6,6 +6,9 @@
     after a login attempt was refused (any reason code).
 ``logged_out(sender=Connection | None, request, user, connection)``
     after the Django session ended, before the redirect to the identity provider.
+``credential_expiring(sender=Connection, connection, credential, threshold, days_left, expired)``
+    once per credential and threshold (30, 14, 7 days left; 0 = expired): a SAML signing
+    certificate or a known client-secret expiry (tenant_sso.expiry; docs/saml.md).
 """
 
 from __future__ import annotations
@@ -15,3 +18,4 @@ from django.dispatch import Signal
 login_succeeded = Signal()
 login_failed = Signal()
 logged_out = Signal()
+credential_expiring = Signal()

@@ -18,6 +18,12 @@ Modules, and how calls run (one way, top to bottom)::
     identifiers.py  pool ID, region, issuer URL, domain: Cognito's identifiers, validated
     claims.py       the ``identities`` claim's quirks, used at login
 
+The customer's IdP is OIDC (``plan.Upstream``) or SAML 2.0 (``plan.SAMLIdP``: its metadata is
+read and checked by ``onboarding.with_saml_metadata`` before any AWS call, and what was onboarded
+is recorded through ``tenant_sso.saml_store``); the planners branch on the provider type only in
+``plan/identity_provider.py`` (details, mapping) and ``plan/app_client.py`` (the IdP-initiated
+callback).
+
 A new onboarding step is a planner in ``plan/``, called from ``plan_onboarding`` in its place
 (``apply.py`` runs any step as the API call it names; it needs a line only when the step changes
 what ``observe.py`` caches). A new AWS error is a row of ``aws.AWS_ERRORS``. The admin action's

@@ -12,8 +12,11 @@ differences (the ``--dry-run`` plan; template ``admin/tenant_sso/cognito_onboard
 runs them. An organization already in Cognito is
 re-synchronised from the database (email domains, claims, app client settings) keeping its upstream
 IdP as it is; one not yet onboarded needs the customer's IdP (issuer, client ID, client secret),
-which the page asks for when exactly one organization is selected. The client secret typed there
-goes to Cognito only; it is never shown back or stored by this app.
+which the page asks for when exactly one organization is selected: an OIDC IdP (issuer, client ID,
+client secret) or a SAML IdP (its metadata URL, or the metadata document pasted, with a vendor
+preset for the attribute names and the IdP-initiated / request signing / encryption switches; the
+metadata is read and checked before any AWS call). The client secret typed there goes to Cognito
+only; it is never shown back or stored by this app.
 
 A ModelAdmin may define a method ``cognito_provisioner(self)`` returning a
 :class:`~tenant_sso.cognito.onboarding.Provisioner`, to choose the boto3 client (a role, an
@@ -35,7 +38,13 @@ from .. import validation
 from ..exceptions import SSOError
 from ..forms import checked
 from ..oidc.client import is_scope_token
-from .plan import DEFAULT_SCOPES, Plan, TenantSpec, Upstream
+from ..saml.presets import DEFAULT_PRESET, PRESETS
+from .plan import DEFAULT_SCOPES, AnyUpstream, Plan, SAMLIdP, TenantSpec, Upstream
+
+#: The presets' choices, for the form (generic first: the default).
+PRESET_CHOICES = sorted(((p.name, p.label) for p in PRESETS.values()), key=lambda c: c[0] != DEFAULT_PRESET)
+#: A pasted metadata document is bounded like a fetched one (tenant_sso.saml.metadata).
+MAX_PASTED_METADATA = 1_000_000
 
 
 class UpstreamForm(forms.Form):
@@ -67,6 +76,35 @@ class UpstreamForm(forms.Form):
     )
     groups_claim = forms.CharField(required=False, help_text="Upstream claim mapped to custom:groups [groups].")
     roles_claim = forms.CharField(required=False, help_text="Upstream claim mapped to custom:roles [none].")
+    saml_metadata_url = forms.URLField(
+        required=False, assume_scheme="https", label="SAML metadata URL",
+        help_text="A SAML IdP instead of an OIDC one: its metadata URL (https), or paste the document below.",
+    )
+    saml_metadata_xml = forms.CharField(
+        required=False, label="SAML metadata document", max_length=MAX_PASTED_METADATA,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text="The IdP's metadata XML, when it has no URL. Read and checked before anything is sent to Cognito.",
+    )
+    idp_preset = forms.ChoiceField(
+        required=False, choices=PRESET_CHOICES, initial=DEFAULT_PRESET, label="SAML IdP vendor",
+        help_text="Sets the default attribute names below (e.g. Entra's groups claim URI).",
+    )
+    saml_groups_attribute = forms.CharField(
+        required=False, label="SAML groups attribute", help_text="Mapped to custom:groups. Empty: the vendor's."
+    )
+    saml_email_attribute = forms.CharField(
+        required=False, label="SAML email attribute", help_text="Mapped to email. Empty: the vendor's."
+    )
+    idp_initiated = forms.BooleanField(
+        required=False, label="IdP-initiated sign-in",
+        help_text="Users may start from the IdP's app tile; each such sign-in restarts from this app.",
+    )
+    sign_requests = forms.BooleanField(
+        required=False, label="Sign requests", help_text="Cognito signs its AuthnRequests (rsa-sha256)."
+    )
+    encrypted_responses = forms.BooleanField(
+        required=False, label="Encrypted responses", help_text="The IdP encrypts assertions to Cognito."
+    )
 
     def clean_user_pool_id(self) -> str:
         value = str(self.cleaned_data.get("user_pool_id") or "").strip()
@@ -86,10 +124,34 @@ class UpstreamForm(forms.Form):
         given = [bool(data.get(k)) for k in ("issuer", "upstream_client_id", "upstream_client_secret")]
         if any(given) and not all(given):
             raise forms.ValidationError("Give the upstream issuer, client ID and client secret together.")
+        url, xml = data.get("saml_metadata_url"), str(data.get("saml_metadata_xml") or "").strip()
+        if url and xml:
+            raise forms.ValidationError("Give the SAML metadata URL or the document, not both.")
+        saml_options = any(data.get(k) for k in (
+            "saml_groups_attribute", "saml_email_attribute", "idp_initiated", "sign_requests", "encrypted_responses"
+        ))
+        if saml_options and not (url or xml):
+            raise forms.ValidationError("The SAML settings go with the IdP's metadata: give its URL or document.")
+        if (url or xml) and any(given):
+            raise forms.ValidationError("Give an OIDC identity provider or a SAML one, not both.")
         return data
 
-    def upstream(self) -> Upstream | None:
+    def upstream(self) -> AnyUpstream | None:
         data = self.cleaned_data
+        url, xml = data.get("saml_metadata_url") or "", str(data.get("saml_metadata_xml") or "").strip()
+        if url or xml:
+            preset = PRESETS[data.get("idp_preset") or DEFAULT_PRESET]
+            return SAMLIdP(
+                metadata_url=url,
+                metadata_xml=xml.encode("utf-8"),
+                preset=preset.name,
+                email_attribute=str(data.get("saml_email_attribute") or "").strip() or preset.email_attribute,
+                groups_attribute=str(data.get("saml_groups_attribute") or data.get("groups_claim") or "").strip()
+                or preset.groups_attribute,
+                idp_initiated=bool(data.get("idp_initiated")),
+                sign_requests=bool(data.get("sign_requests")),
+                encrypted_responses=bool(data.get("encrypted_responses")),
+            )
         if not data.get("issuer"):
             return None
         scopes = (*DEFAULT_SCOPES, *str(data.get("groups_scope") or "").split())

@@ -13,7 +13,7 @@ from typing import Any
 from ..exceptions import ConfigurationError
 from .aws import CognitoAPI, CognitoError
 from .observe import Observer
-from .plan import CurrentState, Plan, TenantSpec
+from .plan import CurrentState, Plan, SAMLIdP, TenantSpec
 
 logger = logging.getLogger("tenant_sso.cognito")
 
@@ -57,6 +57,7 @@ def store_connection(plan: Plan, spec: TenantSpec, client_id: str | None, client
     """Create or update the tenant's connection (through :func:`~tenant_sso.connections.upsert_connection`,
     the same rules as every other way of setting one up)."""
     from django.core.exceptions import ValidationError
+    from django.db import transaction
 
     from ..connections import ConnectionSpec, upsert_connection, validation_message
     from ..models import Connection
@@ -79,12 +80,35 @@ def store_connection(plan: Plan, spec: TenantSpec, client_id: str | None, client
         # Not managed by onboarding: keep what the admin set.
         group_mapping=dict(existing.group_mapping) if existing else {},
         logout_redirect_url=existing.logout_redirect_url if existing else "",
+        extra={"idp_initiated": bool(desired.get("idp_initiated"))},
     )
-    try:
-        connection, _ = upsert_connection(connection_spec)
-    except ValidationError as exc:
-        raise ConfigurationError("connection_invalid", validation_message(exc)) from exc
+    upstream = spec.upstream
+    with transaction.atomic():  # the connection and its SAML record, or neither
+        try:
+            connection, _ = upsert_connection(connection_spec)
+        except ValidationError as exc:
+            raise ConfigurationError("connection_invalid", validation_message(exc)) from exc
+        if isinstance(upstream, SAMLIdP) and upstream.metadata is not None:
+            record_saml(connection, upstream, roles_attribute=str(desired.get("upstream_roles_attribute") or ""))
     return connection
+
+
+def record_saml(connection: Any, upstream: SAMLIdP, *, roles_attribute: str) -> None:
+    """Record what was onboarded (saml-core's :func:`tenant_sso.saml_store.record_upstream`): the
+    settings ``status`` compares Cognito with, and the certificates whose expiry is tracked."""
+    from ..saml_store import record_upstream
+
+    record_upstream(
+        connection,
+        metadata=upstream.metadata,
+        metadata_url=upstream.metadata_url,
+        preset=upstream.preset,
+        email_attribute=upstream.email_attribute,
+        groups_attribute=upstream.groups_attribute,
+        roles_attribute=roles_attribute,
+        sign_requests=upstream.sign_requests,
+        encrypted_responses=upstream.encrypted_responses,
+    )
 
 
 def apply_offboarding(api: CognitoAPI, observer: Observer, plan: Plan) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..exceptions import ConfigurationError
-from .plan import AppUrls, PoolRef, region_of_pool
+from .plan import ORG_PLACEHOLDER, AppUrls, PoolRef, region_of_pool
 
 DEFAULT_MAX_TENANTS = 300
 
@@ -62,4 +62,26 @@ def configured_urls() -> AppUrls:
         if "://" not in redirect and app_settings.BASE_URL:
             redirect = app_settings.BASE_URL + redirect
         logout = [redirect] if "://" in redirect else []
-    return AppUrls((callback,), tuple(logout))
+    return AppUrls((callback,), tuple(logout), idp_initiated_template(callback))
+
+
+def idp_initiated_template(callback: str) -> str:
+    """Our IdP-initiated sign-in URL (``tenant_sso:idp_initiated``) with a placeholder for the slug.
+
+    On ``TENANT_SSO_BASE_URL``, else on the origin and mount of the callback URL (the same
+    ``tenant_sso.urls``); empty when the project does not route that view.
+    """
+    from django.urls import NoReverseMatch, reverse
+
+    from ..conf import app_settings
+
+    try:
+        path = reverse("tenant_sso:idp_initiated", args=[ORG_PLACEHOLDER])
+        callback_path = reverse("tenant_sso:callback")
+    except NoReverseMatch:
+        return ""
+    if app_settings.BASE_URL:
+        return app_settings.BASE_URL + path
+    if callback.endswith(callback_path):
+        return callback[: -len(callback_path)] + path
+    return ""

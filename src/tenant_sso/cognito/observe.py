@@ -18,6 +18,7 @@ from .config import PoolConfig, configured_pools
 from .plan import (
     CurrentState,
     PoolRef,
+    SAMLIdP,
     StoredConnection,
     TenantSpec,
     client_name_for,
@@ -133,6 +134,8 @@ class Observer:
             allowed_groups=tuple(connection.allowed_groups or ()),
             groups_claim=connection.groups_claim,
             roles_claim=connection.roles_claim,
+            idp_initiated=connection.idp_initiated,
+            saml=recorded_saml(connection),
         )
         return connection, stored, domains
 
@@ -286,6 +289,28 @@ class Observer:
             connection=stored,
         )
         return pool, current, connection
+
+
+def recorded_saml(connection: Any) -> SAMLIdP | None:
+    """The SAML upstream our database recorded at onboarding (:mod:`tenant_sso.saml_store`), as
+    the spec that asked for it; ``None`` for an OIDC upstream."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        recorded = connection.saml_upstream
+    except ObjectDoesNotExist:
+        return None
+    return SAMLIdP(
+        metadata_url=recorded.metadata_url,
+        metadata_xml=b"" if recorded.metadata_url else recorded.metadata_xml.encode("utf-8"),
+        preset=recorded.preset,
+        email_attribute=recorded.email_attribute,
+        groups_attribute=recorded.groups_attribute,
+        idp_initiated=connection.idp_initiated,
+        sign_requests=recorded.sign_requests,
+        encrypted_responses=recorded.encrypted_responses,
+        idp_signout=bool(recorded.slo_url),
+    )
 
 
 def empty_state(domains: tuple[str, ...]) -> CurrentState:

@@ -10,6 +10,12 @@
 3. **apply** -- :mod:`.apply` runs the steps in order through :mod:`.aws`, under a client-side rate
    limit, retrying throttled calls with exponential backoff and jitter (:mod:`.throttle`).
 
+A SAML upstream's metadata is read (a URL through the package's one HTTP seam, under the network
+policy, size-bounded) and checked (:func:`tenant_sso.saml.metadata.parse_metadata`: well-formed,
+no DTD or entities, an entity id, an SSO endpoint, a signing certificate not expired) before the
+first AWS call: a bad document costs nothing in Cognito. At the database step, the SAML settings
+are recorded with :func:`tenant_sso.saml_store.record_upstream`.
+
 Every step is "create if absent, update if different", and the steps are ordered so that a run
 that failed half-way leaves nothing a re-run cannot finish: the app client is found again by its
 name (``tenant-sso-<slug>``), the identity provider by its name (derived from the slug).
@@ -22,10 +28,10 @@ column and nowhere else: plans show them as ``(secret)``, logs never carry them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..exceptions import ConfigurationError, SSOError
+from ..exceptions import ConfigurationError, InvalidMetadata, SSOError
 from .apply import apply_offboarding, apply_onboarding
 from .aws import ClientFactory, CognitoAPI
 from .config import PoolConfig, configured_urls
@@ -35,6 +41,7 @@ from .plan import (
     CurrentState,
     Plan,
     PoolRef,
+    SAMLIdP,
     TenantSpec,
     checked_spec,
     plan_offboarding,
@@ -42,6 +49,33 @@ from .plan import (
     pool_of_issuer,
     provider_name_for,
 )
+
+
+def with_saml_metadata(spec: TenantSpec) -> TenantSpec:
+    """``spec`` with its SAML upstream's metadata read and checked (no AWS call yet), or as it is.
+
+    Raises :class:`~tenant_sso.exceptions.InvalidMetadata` (``saml_metadata_*``) for a document
+    that cannot be used, or the HTTP seam's errors for a URL that cannot be read
+    (``saml_metadata_timeout``, ``_unreachable``, ``_failed``, ``_too_large``,
+    ``insecure_endpoint``, ``internal_address``, ``endpoint_invalid``).
+    """
+    upstream = spec.upstream
+    if not isinstance(upstream, SAMLIdP) or upstream.metadata is not None:
+        return spec
+    from ..saml_store import load_metadata
+
+    if upstream.metadata_url:
+        metadata = load_metadata(url=upstream.metadata_url)
+    else:
+        metadata = load_metadata(xml=upstream.metadata_xml)
+        try:  # sent to Cognito as the text of MetadataFile
+            upstream.metadata_xml.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidMetadata(
+                "saml_metadata_malformed", "The metadata file is not UTF-8 text: save it as UTF-8 and try again."
+            ) from exc
+    checked = replace(upstream, metadata=metadata, idp_signout=bool(metadata.slo_url))
+    return replace(spec, upstream=checked)
 
 
 @dataclass
@@ -95,7 +129,7 @@ class Provisioner:
     # -- onboarding -------------------------------------------------------------------------
     def plan_onboard(self, spec: TenantSpec) -> tuple[Plan, CurrentState, Any]:
         """The plan that brings the tenant to ``spec``, the state it starts from, the connection row."""
-        spec = checked_spec(spec)
+        spec = with_saml_metadata(checked_spec(spec))
         self.observer.check_domains(spec)
         pool, current, connection = self.observer.tenant(spec)
         if not current.domain:
@@ -109,7 +143,7 @@ class Provisioner:
 
     def onboard(self, spec: TenantSpec, *, dry_run: bool = False) -> Outcome:
         """Bring one tenant to its desired state (or, with ``dry_run``, only say what that takes)."""
-        spec = checked_spec(spec)
+        spec = with_saml_metadata(checked_spec(spec))
         plan, current, connection = self.plan_onboard(spec)
         if dry_run:
             return Outcome(plan, "planned", connection)

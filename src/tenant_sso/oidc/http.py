@@ -135,6 +135,25 @@ class ProviderHTTP:
             # UnicodeError / IDNAError are ValueErrors; raised by the IDNA codec at connect time.
             raise URLRefused("endpoint_invalid", endpoint, detail=f"{endpoint}: {type(exc).__name__}") from exc
 
+    def get_bytes(self, url: str, *, what: str, max_bytes: int = MAX_RESPONSE_BYTES, **kwargs: Any) -> bytes:
+        """GET a document that is not JSON (SAML metadata): its body, when the answer is a 200
+        within ``max_bytes`` (:class:`ResponseTooLarge` beyond) and the call's time budget."""
+        endpoint = f"GET {describe(url)}"
+        with self._stream("GET", url, what=what, **kwargs) as (response, deadline):
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise ResponseTooLarge(what, endpoint, limit=max_bytes)
+                if time.monotonic() > deadline:
+                    raise ProviderTimeout(
+                        what, endpoint, detail=f"{what} answer not complete within {self.total_timeout:g}s"
+                    )
+            status = response.status_code
+        if status != 200:
+            raise BadStatus(what, endpoint, provider_status=status)
+        return bytes(body)
+
     def get_json(self, url: str, *, what: str, **kwargs: Any) -> dict[str, Any]:
         status, document = self.request_json("GET", url, what=what, **kwargs)
         if status != 200:

@@ -4,6 +4,13 @@
 state, plus the current values of the fields this package does not manage (token validities, auth
 flows...), so an operator's tuning in the console survives a re-run. The custom attributes are
 readable and writable: a mapped attribute the client cannot write makes sign-in fail.
+
+A SAML tenant with IdP-initiated sign-in also registers our IdP-initiated URL
+(``<mount>/idp-initiated/<org>/``) as a callback: the RelayState its IdP sends names it as the
+``redirect_uri`` (AWS, "Using IdP-initiated SAML sign-in"). Cognito refuses IdP-initiated sign-in on
+an app client that also offers a non-SAML provider, the user pool's own sign-in included: ours
+offers exactly the tenant's provider, and the RelayState's ``scope`` must stay within the client's
+scopes (``openid``).
 """
 
 from __future__ import annotations
@@ -40,13 +47,24 @@ _CLIENT_LIST_FIELDS = (
 
 
 def plan_app_client(
-    pool: PoolRef, current: CurrentState, urls: AppUrls, *, provider: str, client_name: str, roles: bool
+    pool: PoolRef,
+    current: CurrentState,
+    urls: AppUrls,
+    *,
+    provider: str,
+    client_name: str,
+    roles: bool,
+    idp_initiated_url: str = "",
 ) -> Part:
-    """Create the app client (with a secret), or update it with its full state when a field differs."""
+    """Create the app client (with a secret), or update it with its full state when a field differs.
+
+    ``idp_initiated_url``: registered as a callback too (a SAML tenant with IdP-initiated sign-in).
+    """
     custom = ["custom:groups"] + (["custom:roles"] if roles else [])
+    callbacks = sorted({*urls.callback_urls, *([idp_initiated_url] if idp_initiated_url else [])})
     ours: dict[str, Any] = {
         "ClientName": client_name,
-        "CallbackURLs": sorted(urls.callback_urls),
+        "CallbackURLs": callbacks,
         "LogoutURLs": sorted(urls.logout_urls),
         "AllowedOAuthFlows": ["code"],
         "AllowedOAuthScopes": ["openid"],

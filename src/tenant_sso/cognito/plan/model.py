@@ -41,12 +41,46 @@ class Upstream:
     scopes: tuple[str, ...] = DEFAULT_SCOPES
 
 
+#: ``RequestSigningAlgorithm`` of a SAML provider whose AuthnRequests Cognito signs (the one
+#: value CreateIdentityProvider accepts).
+SAML_SIGNING_ALGORITHM = "rsa-sha256"
+
+
+@dataclass(frozen=True)
+class SAMLIdP:
+    """The customer's SAML 2.0 identity provider (ADFS, Entra ID, Okta, Google...) as Cognito federates to it.
+
+    Exactly one of ``metadata_url`` (Cognito reads it: ``MetadataURL``) and ``metadata_xml``
+    (sent as ``MetadataFile``). ``metadata`` is the parsed and checked document
+    (:func:`tenant_sso.saml.metadata.parse_metadata`), filled in by the use case before any AWS
+    call (``None`` when the spec was rebuilt from what our database recorded, for ``status``).
+    ``idp_signout``: whether the metadata names a SingleLogoutService (``IDPSignout``); ``None``
+    keeps what Cognito holds. Attribute names are the IdP's (a preset's defaults, filled in by
+    the command): ``email_attribute`` -> ``email``, ``groups_attribute`` -> ``custom:groups``.
+    """
+
+    metadata_url: str = ""
+    metadata_xml: bytes = field(default=b"", repr=False)
+    preset: str = "generic"
+    email_attribute: str = ""
+    groups_attribute: str = ""
+    idp_initiated: bool = False
+    sign_requests: bool = False
+    encrypted_responses: bool = False
+    idp_signout: bool | None = None
+    metadata: Any = field(default=None, repr=False, compare=False)
+
+
+#: Either kind of customer IdP behind Cognito.
+AnyUpstream = Upstream | SAMLIdP
+
+
 @dataclass(frozen=True)
 class TenantSpec:
     """What the operator asks for one tenant. ``None`` means "keep what is there"."""
 
     org_slug: str
-    upstream: Upstream | None = None
+    upstream: AnyUpstream | None = None
     org_name: str = ""
     user_pool_id: str | None = None
     email_domains: tuple[str, ...] = ()
@@ -60,7 +94,7 @@ def checked_spec(spec: TenantSpec) -> TenantSpec:
     email domains normalised, the pool given as its ID or its issuer URL, an upstream issuer URL.
     Raises :class:`~tenant_sso.validation.InvalidValue` (a ``ConfigurationError``) before any AWS call."""
     upstream = spec.upstream
-    if upstream is not None:
+    if isinstance(upstream, Upstream):
         upstream = replace(upstream, issuer=clean_issuer(upstream.issuer, "oidc"))
     return replace(
         spec,
@@ -71,12 +105,25 @@ def checked_spec(spec: TenantSpec) -> TenantSpec:
     )
 
 
+#: Stands for the organization's slug in :attr:`AppUrls.idp_initiated_template`.
+ORG_PLACEHOLDER = "__org__"
+
+
 @dataclass(frozen=True)
 class AppUrls:
-    """Our side of the app client: where Cognito may send the browser back."""
+    """Our side of the app client: where Cognito may send the browser back.
+
+    ``idp_initiated_template``: the absolute URL of our IdP-initiated sign-in view
+    (``tenant_sso:idp_initiated``) with :data:`ORG_PLACEHOLDER` for the slug; empty when the
+    project does not route it.
+    """
 
     callback_urls: tuple[str, ...]
     logout_urls: tuple[str, ...]
+    idp_initiated_template: str = ""
+
+    def idp_initiated_url(self, org_slug: str) -> str:
+        return self.idp_initiated_template.replace(ORG_PLACEHOLDER, org_slug) if self.idp_initiated_template else ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +139,10 @@ class StoredConnection:
     allowed_groups: tuple[str, ...]
     groups_claim: str
     roles_claim: str
+    idp_initiated: bool = False
+    #: The SAML upstream as our database recorded it at onboarding (``None``: an OIDC upstream,
+    #: or nothing recorded); what ``status`` compares Cognito's SAML details with.
+    saml: SAMLIdP | None = None
 
 
 @dataclass(frozen=True)

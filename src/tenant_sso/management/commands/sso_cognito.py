@@ -3,11 +3,14 @@
 See docs/cognito-onboarding.md. Every AWS or configuration error ends as a ``CommandError`` whose
 message starts with a stable code in brackets (``[cognito_pool_not_found] ...``), never a traceback.
 Upstream client secrets are read from environment variables, never from the command line or a CSV.
+A SAML upstream is given by its metadata (``--saml-metadata-url`` or ``--saml-metadata-file``),
+read and checked before any AWS call.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import os
 from argparse import ArgumentParser
 from pathlib import Path
@@ -15,9 +18,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...cognito.plan import DEFAULT_SCOPES, TenantSpec, Upstream
+from ...cognito.plan import DEFAULT_SCOPES, AnyUpstream, SAMLIdP, TenantSpec, Upstream
 from ...exceptions import SSOError
 from ...oidc.client import is_scope_token
+from ...saml.presets import PRESETS
 from ...validation import plural
 
 BULK_COLUMNS = (
@@ -32,7 +36,19 @@ BULK_COLUMNS = (
     "groups_claim",
     "roles_claim",
     "groups_scope",
+    "saml_metadata_url",
+    "saml_metadata_file",
+    "idp_preset",
+    "saml_groups_attribute",
+    "saml_email_attribute",
+    "idp_initiated",
+    "sign_requests",
+    "encrypted_responses",
 )
+#: ``--idp-preset`` choices.
+IDP_PRESETS = tuple(PRESETS)
+_TRUE = {"1", "true", "yes", "y", "on"}
+_FALSE = {"", "0", "false", "no", "n", "off"}
 
 
 def _split(value: str | None) -> list[str]:
@@ -62,6 +78,85 @@ def upstream_from(
     if not secret:
         raise CommandError(f"[upstream_secret_missing] {where}environment variable {secret_env} is not set or empty.")
     return Upstream(str(issuer), str(client_id), secret, scopes=(*DEFAULT_SCOPES, *groups_scopes))
+
+
+def saml_upstream_from(
+    *,
+    metadata_url: str | None,
+    metadata_file: str | Path | None,
+    preset: str | None,
+    groups_attribute: str | None,
+    email_attribute: str | None,
+    idp_initiated: bool,
+    sign_requests: bool,
+    encrypted_responses: bool,
+    groups_claim: str | None = None,
+    where: str = "",
+) -> SAMLIdP | None:
+    """The customer's SAML IdP from the given values; ``None`` when no metadata and no SAML option
+    is given (keep what Cognito has). Attribute names default to the preset's. The file is read
+    here (bounded); the document is parsed and checked by onboarding, before any AWS call.
+    ``groups_claim`` (``--groups-claim``, shared with OIDC) stands in for ``groups_attribute``."""
+    options = [bool(preset), bool(groups_attribute), bool(email_attribute), idp_initiated, sign_requests,
+               encrypted_responses]
+    if metadata_url and metadata_file:
+        raise CommandError(f"[saml_metadata_conflict] {where}give --saml-metadata-url or --saml-metadata-file, not both.")
+    if not metadata_url and not metadata_file:
+        if any(options):
+            raise CommandError(
+                f"[saml_metadata_required] {where}the SAML options (--idp-preset, --saml-*-attribute, "
+                "--idp-initiated, --sign-requests, --encrypted-responses) go with the IdP's metadata: "
+                "give --saml-metadata-url or --saml-metadata-file too."
+            )
+        return None
+    from ...saml.metadata import MAX_METADATA_BYTES
+    from ...saml.presets import DEFAULT_PRESET
+
+    groups_attribute = groups_attribute or groups_claim
+    name = preset or DEFAULT_PRESET
+    if name not in PRESETS:
+        raise CommandError(f"[saml_preset_unknown] {where}unknown IdP preset {name!r}: choose among {', '.join(PRESETS)}.")
+    chosen = PRESETS[name]
+    xml = b""
+    if metadata_file:
+        path = Path(metadata_file)
+        try:
+            with path.open("rb") as handle:
+                xml = handle.read(MAX_METADATA_BYTES + 1)
+        except OSError as exc:
+            raise CommandError(f"[saml_metadata_file_unreadable] {where}{path}: {exc.strerror}.") from exc
+        if len(xml) > MAX_METADATA_BYTES:
+            raise CommandError(
+                f"[saml_metadata_too_large] {where}{path} is larger than {MAX_METADATA_BYTES} bytes: not SAML metadata."
+            )
+    return SAMLIdP(
+        metadata_url=(metadata_url or "").strip(),
+        metadata_xml=xml,
+        preset=name,
+        email_attribute=(email_attribute or "").strip() or chosen.email_attribute,
+        groups_attribute=(groups_attribute or "").strip() or chosen.groups_attribute,
+        idp_initiated=idp_initiated,
+        sign_requests=sign_requests,
+        encrypted_responses=encrypted_responses,
+    )
+
+
+def one_upstream(oidc: Upstream | None, saml: SAMLIdP | None, where: str = "") -> AnyUpstream | None:
+    if oidc is not None and saml is not None:
+        raise CommandError(
+            f"[upstream_conflict] {where}give the OIDC upstream (issuer, client ID, secret) or the SAML "
+            "metadata, not both."
+        )
+    return oidc or saml
+
+
+def _flag(row: dict[str, Any], column: str, where: str) -> bool:
+    value = (row.get(column) or "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise CommandError(f"[bulk_row_invalid] {where}column {column} must be true or false, not {value[:20]!r}.")
 
 
 class Command(BaseCommand):
@@ -100,6 +195,27 @@ class Command(BaseCommand):
         onboard.add_argument("--groups-scope", action="append", default=[], dest="groups_scopes", metavar="SCOPE",
                              help="Extra upstream scope that releases the groups claim (Okta custom server). "
                              "Repeatable: one per scope.")
+        saml = onboard.add_argument_group(
+            "SAML upstream", "A SAML 2.0 IdP instead of an OIDC one (docs/cognito-onboarding.md, \"SAML identity providers\"). "
+            "Given, these are the whole SAML setting: an option left out is off."
+        )
+        saml.add_argument("--saml-metadata-url", default=None, metavar="URL",
+                          help="The IdP's metadata URL (https, public): read and checked now, then given to Cognito.")
+        saml.add_argument("--saml-metadata-file", default=None, metavar="PATH",
+                          help="The IdP's metadata as a file (sent to Cognito as MetadataFile).")
+        saml.add_argument("--idp-preset", default=None, choices=IDP_PRESETS,
+                          help="The IdP vendor: the default attribute names [generic].")
+        saml.add_argument("--saml-groups-attribute", default=None, metavar="NAME",
+                          help="SAML attribute mapped to custom:groups [the preset's, e.g. Entra's "
+                          "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups].")
+        saml.add_argument("--saml-email-attribute", default=None, metavar="NAME",
+                          help="SAML attribute mapped to email [the preset's].")
+        saml.add_argument("--idp-initiated", action="store_true",
+                          help="Accept sign-in from the IdP's app tile (it starts a fresh sign-in here).")
+        saml.add_argument("--sign-requests", action="store_true",
+                          help="Cognito signs its AuthnRequests (rsa-sha256); the IdP needs Cognito's certificate.")
+        saml.add_argument("--encrypted-responses", action="store_true",
+                          help="The IdP encrypts its assertions to Cognito's encryption certificate.")
         onboard.add_argument("--dry-run", action="store_true", help="Print the plan; change nothing.")
 
         bulk = sub.add_parser("onboard-bulk", help="Onboard every row of a CSV file (resumable).")
@@ -114,6 +230,7 @@ class Command(BaseCommand):
         status.add_argument("--org", action="append", default=None, dest="orgs", metavar="SLUG",
                             help="Only this organization. Repeatable: one per organization; default: all.")
         status.add_argument("--check", action="store_true", help="Exit non-zero when a tenant drifted.")
+        add_sp_metadata_parser(sub)
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.provisioner: Any = options.get("provisioner")
@@ -130,9 +247,22 @@ class Command(BaseCommand):
 
     # -- onboard ------------------------------------------------------------------------------
     def handle_onboard(self, options: dict[str, Any]) -> None:
-        upstream = upstream_from(
-            options["issuer"], options["upstream_client_id"], options["upstream_client_secret_env"],
-            options["groups_scopes"],
+        upstream = one_upstream(
+            upstream_from(
+                options["issuer"], options["upstream_client_id"], options["upstream_client_secret_env"],
+                options["groups_scopes"],
+            ),
+            saml_upstream_from(
+                metadata_url=options["saml_metadata_url"],
+                metadata_file=options["saml_metadata_file"],
+                preset=options["idp_preset"],
+                groups_attribute=options["saml_groups_attribute"],
+                groups_claim=options["groups_claim"],
+                email_attribute=options["saml_email_attribute"],
+                idp_initiated=options["idp_initiated"],
+                sign_requests=options["sign_requests"],
+                encrypted_responses=options["encrypted_responses"],
+            ),
         )
         spec = TenantSpec(
             org_slug=options["org"],
@@ -182,14 +312,29 @@ class Command(BaseCommand):
             try:
                 if not slug:
                     raise CommandError("[bulk_row_invalid] the org column is empty.")
+                metadata_file = (row.get("saml_metadata_file") or "").strip()
                 spec = TenantSpec(
                     org_slug=slug,
                     org_name=(row.get("org_name") or "").strip(),
-                    upstream=upstream_from(
-                        (row.get("issuer") or "").strip(),
-                        (row.get("upstream_client_id") or "").strip(),
-                        (row.get("upstream_client_secret_env") or "").strip(),
-                        _split(row.get("groups_scope")),
+                    upstream=one_upstream(
+                        upstream_from(
+                            (row.get("issuer") or "").strip(),
+                            (row.get("upstream_client_id") or "").strip(),
+                            (row.get("upstream_client_secret_env") or "").strip(),
+                            _split(row.get("groups_scope")),
+                        ),
+                        saml_upstream_from(
+                            metadata_url=(row.get("saml_metadata_url") or "").strip(),
+                            # A relative path is relative to the CSV file.
+                            metadata_file=path.parent / metadata_file if metadata_file else None,
+                            preset=(row.get("idp_preset") or "").strip(),
+                            groups_attribute=(row.get("saml_groups_attribute") or "").strip(),
+                            groups_claim=(row.get("groups_claim") or "").strip(),
+                            email_attribute=(row.get("saml_email_attribute") or "").strip(),
+                            idp_initiated=_flag(row, "idp_initiated", ""),
+                            sign_requests=_flag(row, "sign_requests", ""),
+                            encrypted_responses=_flag(row, "encrypted_responses", ""),
+                        ),
                     ),
                     user_pool_id=(row.get("user_pool_id") or "").strip() or None,
                     email_domains=tuple(_split(row.get("email_domains"))),
@@ -242,7 +387,153 @@ class Command(BaseCommand):
                     self.stdout.write(line)
             else:
                 self.stdout.write(f"{row.org_slug}: in sync")
+        self._print_expiry(rows)
         summary = f"{plural(len(rows), 'tenant')}, {drifted} drifted."
         if drifted and options["check"]:
             raise CommandError(f"[cognito_drift] {summary}")
         self.stdout.write(summary)
+
+    # -- sp-metadata, and expiry in status (issue 14, points 2 and 4: docs/saml.md) -------------------
+    def handle_sp_metadata(self, options: dict[str, Any]) -> None:
+        from ...saml_store import sp_values_for
+
+        connection = _cognito_connection(options["org"], options["user_pool_id"])
+        if connection is None:  # before onboarding: what the pool alone decides
+            values = self._pool_sp_values(options["user_pool_id"], options["preset"])
+        else:
+            self._fetch_sp_certificates(connection)
+            values = sp_values_for(connection, base_url=_our_base_url(), preset=options["preset"])
+        if options["json"]:
+            self.stdout.write(json.dumps([{"key": v.key, "label": v.label, "value": v.value} for v in values], indent=2))
+            return
+        self.stdout.write(f"Values for {options['org']}'s SAML identity provider (paste them into the IdP's app):")
+        for value in values:
+            if "\n" in value.value:
+                self.stdout.write(f"\n{value.label}:\n{value.value.rstrip()}")
+            else:
+                self.stdout.write(f"\n{value.label}: {value.value}")
+            self.stdout.write(f"  ({value.help})")
+
+    def _pool_sp_values(self, pool_id_or_issuer: str, preset: str | None) -> list[Any]:
+        from ...cognito.identifiers import pool_of_issuer
+        from ...cognito.plan import PoolRef, region_of_pool
+        from ...saml.sp import sp_values
+
+        pool = pool_of_issuer(pool_id_or_issuer)
+        pool_id, region = pool if pool else (pool_id_or_issuer, region_of_pool(pool_id_or_issuer))
+        domain = self.provisioner.observer.pool(PoolRef(pool_id, region)).domain
+        if not domain:
+            raise CommandError(f"[cognito_pool_no_domain] Pool {pool_id} has no domain: create one (managed login) first.")
+        return sp_values(
+            user_pool_id=pool_id, cognito_domain=domain, client_id="", idp_initiated_url="",
+            preset=preset or "generic", sign_requests=False,
+        )
+
+    def _fetch_sp_certificates(self, connection: Any) -> None:
+        """Cognito's signing / encryption certificates, when the upstream uses them (kept for the admin)."""
+        from ...cognito.identifiers import pool_of_issuer
+        from ...models import SAMLUpstream
+        from ...saml_store import record_sp_certificates
+
+        upstream = SAMLUpstream.objects.filter(connection=connection).first()
+        pool = pool_of_issuer(connection.issuer)
+        if upstream is None or pool is None or not (upstream.sign_requests or upstream.slo_url or upstream.encrypted_responses):
+            return
+        pool_id, region = pool
+        try:
+            signing = encryption = None
+            if upstream.sign_requests or upstream.slo_url:
+                signing = self.provisioner.api.call(region, "get_signing_certificate", UserPoolId=pool_id).get("Certificate")
+            if upstream.encrypted_responses:
+                described = self.provisioner.api.call(
+                    region, "describe_identity_provider", UserPoolId=pool_id, ProviderName=connection.identity_provider
+                )
+                details = (described or {}).get("IdentityProvider", {}).get("ProviderDetails", {})
+                encryption = details.get("ActiveEncryptionCertificate")
+        except SSOError as exc:
+            self.stderr.write(f"Cognito's certificates not read: [{exc.code}] {exc.message}")
+            return
+        record_sp_certificates(connection, signing_certificate=signing, encryption_certificate=encryption)
+
+    def _print_expiry(self, rows: list[Any]) -> None:
+        """Days left of each tenant's certificates and secrets; Cognito's copy of SAML metadata recorded."""
+        from django.utils import timezone
+
+        from ...expiry import credentials_of
+        from ...models import Connection
+
+        now = timezone.now()
+        slugs = [row.org_slug for row in rows]
+        connections = Connection.objects.filter(enabled=True, organization__slug__in=slugs).select_related("organization")
+        for connection in connections.order_by("organization__slug"):
+            self._record_cognito_copy(connection)
+            for credential in credentials_of(connection):
+                flag = "WARNING " if credential.warned(now) else ""
+                self.stdout.write(f"{connection.organization.slug}: {flag}{credential.describe(now)}")
+
+    def _record_cognito_copy(self, connection: Any) -> None:
+        """The signing certificates Cognito holds (DescribeIdentityProvider's MetadataFile; with a
+        MetadataURL Cognito reads the URL itself, which sso_check_expiry re-reads too)."""
+        from ...cognito.identifiers import pool_of_issuer
+        from ...models import SAMLUpstream
+        from ...saml_store import record_cognito_certificates
+
+        pool = pool_of_issuer(connection.issuer)
+        if pool is None or not SAMLUpstream.objects.filter(connection=connection).exists():
+            return
+        try:
+            described = self.provisioner.api.call(
+                pool[1], "describe_identity_provider", missing_ok=True,
+                UserPoolId=pool[0], ProviderName=connection.identity_provider,
+            )
+            details = ((described or {}).get("IdentityProvider") or {}).get("ProviderDetails") or {}
+            if details.get("MetadataFile"):
+                record_cognito_certificates(connection, details["MetadataFile"])
+        except SSOError as exc:
+            self.stdout.write(f"{connection.organization.slug}: Cognito's certificates not read: [{exc.code}] {exc.message}")
+
+
+def add_sp_metadata_parser(sub: Any) -> None:
+    from ...saml.presets import PRESETS
+
+    sp = sub.add_parser(
+        "sp-metadata",
+        help="The values the customer's IT admin pastes into their SAML IdP (entity ID, ACS URL...).",
+        description="Print the SP entity ID, ACS URL, sign-out URL, attribute statements, Cognito's "
+        "certificates (when requests are signed / responses encrypted) and the RelayState for IdP-initiated "
+        "sign-in, for the organization's Cognito connection (docs/saml.md).",
+    )
+    sp.add_argument("--org", required=True, metavar="SLUG", help="Organization slug.")
+    sp.add_argument("--preset", choices=sorted(PRESETS), default=None,
+                    help="The IdP vendor whose attribute names to show (default: the one onboarded, else generic).")
+    sp.add_argument("--user-pool-id", default=None, metavar="POOL_ID_OR_ISSUER",
+                    help="Before onboarding (no connection yet): the pool the tenant will be onboarded into; "
+                    "gives the entity ID, ACS and sign-out URLs so the customer can create the SAML app first.")
+    sp.add_argument("--json", action="store_true", help="Print JSON (key, label, value) instead of text.")
+
+
+def _cognito_connection(org_slug: str, user_pool_id: str | None) -> Any:
+    """The organization's enabled connection; ``None`` before onboarding when a pool is given."""
+    from ...models import Connection
+
+    connection = (
+        Connection.objects.filter(organization__slug=org_slug, enabled=True).select_related("organization").first()
+    )
+    if connection is None and not user_pool_id:
+        raise CommandError(
+            f"[saml_not_onboarded] {org_slug} has no enabled connection: give --user-pool-id (the values the "
+            "pool decides), or run sso_cognito onboard first (then the RelayState and certificates too)."
+        )
+    return connection
+
+
+def _our_base_url() -> str:
+    """Our origin, for the IdP-initiated redirect URI: TENANT_SSO_BASE_URL, else the Cognito callback's."""
+    from urllib.parse import urlsplit
+
+    from ...conf import app_settings
+
+    if app_settings.BASE_URL:
+        return app_settings.BASE_URL
+    parts = urlsplit(app_settings.COGNITO_CALLBACK_URL or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from argparse import ArgumentParser
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,6 +14,20 @@ from django.core.management.base import BaseCommand, CommandError
 from ...connections import ConnectionSpec, upsert_connection, validation_message
 from ...models import Connection
 from ...session_index import disable_connections
+
+
+def secret_expiry(value: str | None) -> tuple[bool, date | None]:
+    """``--secret-expires``: (given, the day); ``none`` forgets a stored day."""
+    if value is None:
+        return False, None
+    if value.strip().lower() == "none":
+        return True, None
+    try:
+        return True, date.fromisoformat(value.strip())
+    except ValueError:
+        raise CommandError(
+            f"[secret_expires_invalid] --secret-expires {value[:40]!r}: expected a date as YYYY-MM-DD, or none."
+        ) from None
 
 
 class Command(BaseCommand):
@@ -84,6 +99,12 @@ class Command(BaseCommand):
             help="ID token signing algorithm accepted for this connection (RS256, ES256, PS256...). "
             "Repeatable. Not given: TENANT_SSO_ALLOWED_ALGORITHMS.",
         )
+        create.add_argument(
+            "--secret-expires", default=None, metavar="YYYY-MM-DD",
+            help="The day the client secret stops working, when the IdP says (Entra ID: at most 2 years): "
+            "warned about at 30, 14 and 7 days and after (docs/saml.md, 'Expiry tracking'). "
+            "Not given: keep the stored date; 'none': forget it.",
+        )
         listing = sub.add_parser("list", help="List connections with their organization and email domains.")
         listing.add_argument("--json", action="store_true",
                              help="Print JSON (one object per connection, no secrets) instead of a table.")
@@ -103,6 +124,7 @@ class Command(BaseCommand):
             if not sep or not idp_group.strip() or not django_group.strip():
                 raise CommandError(f"--group-map {item!r}: expected IDP_GROUP=DJANGO_GROUP.")
             mapping[idp_group.strip()] = django_group.strip()
+        expiry = secret_expiry(options["secret_expires"])
         spec = ConnectionSpec(
             org_slug=options["org"],
             org_name=options["org_name"],
@@ -126,6 +148,7 @@ class Command(BaseCommand):
                 "use_userinfo": options["use_userinfo"],
                 "link_by_email": options["link_by_email"],
                 **({"max_session_age": options["max_session_age"]} if options["max_session_age"] else {}),
+                **({"client_secret_expires_on": expiry[1]} if expiry[0] else {}),
             },
         )
         try:
@@ -152,6 +175,7 @@ class Command(BaseCommand):
                 "email_domains": [d.domain for d in c.organization.domains.all()],
                 "allowed_groups": c.allowed_groups,
                 "group_mapping": c.group_mapping,
+                "secret_expires_on": c.client_secret_expires_on.isoformat() if c.client_secret_expires_on else None,
             }
             for c in Connection.objects.select_related("organization").prefetch_related(
                 "organization__domains"
