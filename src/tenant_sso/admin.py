@@ -39,7 +39,17 @@ from django.utils.safestring import mark_safe
 from . import diagnostics, flows, stash
 from .exceptions import SSOError
 from .forms import ConnectionForm, OrganizationDomainForm, OrganizationForm
-from .models import Connection, FederatedIdentity, LoginEvent, Organization, OrganizationDomain, SSOSession
+from .models import (
+    Connection,
+    FederatedIdentity,
+    LoginEvent,
+    Organization,
+    OrganizationDomain,
+    SetupEvent,
+    SetupLink,
+    SSOSession,
+)
+from .setup import admin_actions as setup_admin
 
 #: Session key holding the last "Test connection" results of a connection (no secrets in them).
 DIAGNOSTICS_SESSION_KEY = stash.DIAGNOSTICS.key
@@ -174,11 +184,12 @@ def _onboarding_available() -> bool:
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = OrganizationForm
-    list_display = ("name", "slug", "email_domains", "connection_status", "last_login")
+    list_display = ("name", "slug", "email_domains", "connection_status", "setup_status", "last_login")
     search_fields = ("name", "slug", "domains__domain", "connections__client_id")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [OrganizationDomainInline, ConnectionInline]
-    actions = [onboard_to_cognito]
+    actions = [onboard_to_cognito, *setup_admin.ACTIONS]
+    setup_status = staticmethod(setup_admin.setup_status)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         queryset: QuerySet[Organization] = (
@@ -474,3 +485,7 @@ __all__ = [
     "SSOSessionAdmin",
     "connection_activity",
 ]
+
+
+admin.site.register(SetupLink, setup_admin.SetupLinkAdmin)
+admin.site.register(SetupEvent, setup_admin.SetupEventAdmin)

@@ -6,6 +6,14 @@
     after a login attempt was refused (any reason code).
 ``logged_out(sender=Connection | None, request, user, connection)``
     after the Django session ended, before the redirect to the identity provider.
+
+The setup portal (docs/setup-portal.md), each with ``sender=Organization, organization`` and
+``step`` (one of ``link_sent``, ``configured``, ``tested``, ``domain_verified``, ``live``,
+``disabled``) plus ``detail``:
+
+``setup_step``
+    after each step of an organization's self-service setup completed (a project can send an
+    email or notify its CRM).
 """
 
 from __future__ import annotations
@@ -15,3 +23,4 @@ from django.dispatch import Signal
 login_succeeded = Signal()
 login_failed = Signal()
 logged_out = Signal()
+setup_step = Signal()

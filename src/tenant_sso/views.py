@@ -267,10 +267,18 @@ def _test_result(request: HttpRequest, login: flows.VerifiedLogin) -> HttpRespon
     return render(request, "tenant_sso/test_result.html", {"result": login, "denial": denial})
 
 
+def _setup_test_result(request: HttpRequest, login: flows.VerifiedLogin) -> HttpResponse:
+    """The setup portal's test sign-in: kept for the wizard, which shows it (no session)."""
+    from .setup import views as setup_views
+
+    return setup_views.test_finished(request, login)
+
+
 #: What a verified callback does, by the mode its login was started in (the one dispatch).
 FINISH: dict[flows.LoginMode, Callable[[HttpRequest, flows.VerifiedLogin], HttpResponse]] = {
     flows.LoginMode.LOGIN: _sign_in,
     flows.LoginMode.TEST: _test_result,
+    flows.LoginMode.SETUP: _setup_test_result,
 }
 
 
