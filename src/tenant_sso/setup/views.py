@@ -147,6 +147,8 @@ def provider(request: HttpRequest, org: str, key: str) -> HttpResponse:
                               status=400)
     route = wizard.route_of(wizard.state_of(organization))
     results = wizard.live_checks(organization, values, wizard.upstream_redirect_uri(organization, route, request))
+    links.record(request, "checked", organization=organization, link=link,
+                 detail={"ok": all(r.ok for r in results), "issuer": values["issuer"]})
     if request.POST.get("action") == "check" or any(not r.ok for r in results):
         if request.headers.get("Accept") == "application/json":
             return JsonResponse({"results": [r.as_dict() for r in results]})

@@ -94,7 +94,7 @@ class Progress:
 
 
 def progress(organization: Organization) -> Progress:
-    state = state_of(organization)
+    state = SetupState.objects.filter(organization=organization).first() or SetupState(organization=organization)
     return Progress(
         link_sent=state.link_sent_at is not None,
         configured=state.configured_at is not None,
