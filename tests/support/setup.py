@@ -41,5 +41,5 @@ def url(name: str, org: str = "acme", **kwargs: str) -> str:
     return reverse(f"tenant_sso:setup_{name}", kwargs={"org": org, **kwargs})
 
 
-def values(issuer: str, **overrides: str) -> dict[str, str]:
-    return {"issuer": issuer, **PORTAL_CLIENT, **overrides}
+def values(issuer_url: str, **overrides: str) -> dict[str, str]:
+    return {"issuer": issuer_url, **PORTAL_CLIENT, **overrides}
