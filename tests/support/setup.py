@@ -43,3 +43,28 @@ def url(name: str, org: str = "acme", **kwargs: str) -> str:
 
 def values(issuer_url: str, **overrides: str) -> dict[str, str]:
     return {"issuer": issuer_url, **PORTAL_CLIENT, **overrides}
+
+
+#: The Cognito route's provisioner for ``TENANT_SSO_SETUP_PROVISIONER`` (a test puts one here).
+PROVISIONERS: list[Any] = []
+
+
+def provisioner() -> Any:
+    """``TENANT_SSO_SETUP_PROVISIONER = "tests.support.setup.provisioner"``: the one on moto."""
+    return PROVISIONERS[-1]
+
+
+def hosted_domain_config(cognito: Any, pool: str, connection: Any, users: list[dict[str, Any]]) -> dict[str, Any]:
+    """The local IdP as the pool's hosted domain, from what onboarding created in moto (moto
+    serves no ``/oauth2/*``; see tests/cognito/test_end_to_end.py)."""
+    app = cognito.describe_user_pool_client(UserPoolId=pool, ClientId=connection.client_id)["UserPoolClient"]
+    return {
+        "region": "us-east-1",
+        "user_pool_id": pool,
+        "clients": [{
+            "client_id": app["ClientId"], "client_secret": app["ClientSecret"],
+            "callback_urls": app["CallbackURLs"], "logout_urls": app["LogoutURLs"],
+            "identity_providers": app["SupportedIdentityProviders"],
+        }],
+        "identity_providers": [{"name": connection.identity_provider, "groups_format": "bracketed", "users": users}],
+    }
