@@ -29,6 +29,7 @@ from ..diagnostics.results import CheckResult, skipped
 from ..exceptions import ConfigurationError, SSOError
 from ..models import Connection, Organization, OrganizationDomain, SetupState
 from .links import record
+from ..validation import InvalidValue
 from .providers import IdPChoice
 
 #: Claims shown after a test sign-in and kept in the setup state (no token, no secret).
@@ -239,6 +240,19 @@ def _apply_cognito(organization: Organization, state: SetupState, values: dict[s
         _reopen(organization, state)
     try:
         outcome = provisioner.onboard(spec)
+    except InvalidValue:
+        raise  # the customer's own value: its message says what to change
+    except SSOError as error:
+        # AWS's and the pool's problems are the operator's to fix: the customer gets the code to
+        # pass on; the operator's wording (pool IDs, quotas) goes to the audit only.
+        record(None, "apply_error", organization=organization, reason=error.code,
+               detail={"message": error.message[:500]})
+        raise SetupError(
+            "setup_apply_failed",
+            f"We could not finish the connection on our side ({error.code}). Nothing is live and your "
+            "values are kept nowhere but your form: try again later, or send this code to your contact.",
+            status=502,
+        ) from error
     finally:
         _park(organization, state)
     connection = portal_connection(organization)
@@ -309,20 +323,34 @@ def save_policy(
 
 
 # -- go-live and break-glass ----------------------------------------------------------------------
+#: What stands between an organization and go-live: its code (docs/security.md) and what to do.
+NOT_READY = {
+    "configured": ("setup_not_configured", "Connect your identity provider (step 1)."),
+    "tested": ("setup_not_tested", "Run a test sign-in (step 2)."),
+    "allowed": ("setup_test_not_allowed",
+                "Choose allowed groups that include yours, as the test sign-in showed them (step 2)."),
+    "domain": ("setup_no_verified_domain", "Verify at least one email domain (step 3)."),
+}
+
+
 def readiness(organization: Organization) -> list[tuple[str, str]]:
     """What stands between this organization and go-live: [(code, what to do)]; empty: ready."""
+    return [NOT_READY[step] for step in missing_steps(organization)]
+
+
+def missing_steps(organization: Organization) -> list[str]:
+    """The keys of :data:`NOT_READY` this organization has not done, in order."""
     state = state_of(organization)
     connection = portal_connection(organization)
-    missing: list[tuple[str, str]] = []
+    missing: list[str] = []
     if connection is None or state.configured_at is None:
-        missing.append(("setup_not_configured", "Connect your identity provider (step 2)."))
+        missing.append("configured")
     if state.tested_at is None:
-        missing.append(("setup_not_tested", "Run a test sign-in (step 3)."))
+        missing.append("tested")
     elif connection is not None and not decision(connection, state.test_result.get("groups", []))["allowed"]:
-        missing.append(("setup_test_not_allowed",
-                        "Choose allowed groups that include yours, as the test sign-in showed them (step 3)."))
+        missing.append("allowed")
     if not verified_domains(organization):
-        missing.append(("setup_no_verified_domain", "Verify at least one email domain (step 4)."))
+        missing.append("domain")
     return missing
 
 
@@ -331,12 +359,12 @@ def go_live(
 ) -> Connection:
     """Enable the portal's connection; refused (first missing step's code) unless ``override``
     (the operator's, audited)."""
-    missing = readiness(organization)
+    missing = missing_steps(organization)
     connection = portal_connection(organization)
     if connection is None:
         raise SetupError("setup_not_configured", "There is no connection to put live yet.")
     if missing and not override:
-        code, message = missing[0]
+        code, message = NOT_READY[missing[0]]
         record(request, "live_refused", organization=organization, reason=code, actor=actor)
         raise SetupError(code, message)
     with transaction.atomic():
@@ -351,7 +379,7 @@ def go_live(
         state.save(update_fields=["live_at", "live_override", "disabled_at"])
     record(request, "live", organization=organization, actor=actor,
            reason="setup_live_override" if state.live_override else "",
-           detail={"missing": [code for code, _ in missing]})
+           detail={"missing": [NOT_READY[step][0] for step in missing]})
     signals.setup_step.send(sender=Organization, organization=organization, step="live",
                             detail={"override": state.live_override})
     connection.refresh_from_db()
