@@ -41,11 +41,15 @@ def remember_domain(connection: Connection, domain: str, known: bool) -> None:
 
 
 def organization_has_domain(connection: Connection, domain: str) -> bool:
-    """Whether ``domain`` is one of the connection's organization's domains: one indexed query,
+    """Whether ``domain`` is one of the connection's organization's domains (a verified one when
+    it requires verified domains): one indexed query,
     at most once per loaded connection (a login asks up to three times)."""
     memo: dict[str, bool] = connection.organization.__dict__.setdefault(_DOMAIN_MEMO, {})
     if domain not in memo:
-        memo[domain] = connection.organization.domains.filter(domain=domain).exists()
+        rows = connection.organization.domains.filter(domain=domain)
+        if connection.organization.require_verified_domains:
+            rows = rows.filter(verified_at__isnull=False)
+        memo[domain] = rows.exists()
     return memo[domain]
 
 
@@ -106,7 +110,8 @@ class SSOAdapter:
         """An existing account a first login may be linked to, by email; None creates a user.
 
         Only when the connection allows it, the IdP says the email is verified, the email's
-        domain is one of this organization's domains, exactly one active account has that
+        domain is one of this organization's domains (a verified one when the organization
+        requires verified domains: docs/domain-verification.md), exactly one active account has that
         email, it is not a superuser, and it has no identity at another organization.
         """
         email = claims.get("email")
@@ -115,7 +120,10 @@ class SSOAdapter:
         if not truthy_claim(claims.get("email_verified")):
             return None
         domain = normalize_domain(email.rsplit("@", 1)[1])
-        if domain not in {d.domain for d in connection.organization.domains.all()}:
+        organization = connection.organization
+        if domain not in {
+            d.domain for d in organization.domains.all() if d.verified_at or not organization.require_verified_domains
+        }:
             return None
         matches = list(get_user_model().objects.filter(email__iexact=email, is_active=True)[:2])
         if len(matches) != 1 or getattr(matches[0], "is_superuser", False):

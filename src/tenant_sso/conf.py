@@ -217,5 +217,23 @@ class Settings:
         no mapping offered; the operator decides which Django groups a customer may hand out)."""
         return [str(g) for g in self._get("SETUP_MAPPABLE_GROUPS", [])]
 
+    # -- verified domains (tenant_sso.domains, docs/domain-verification.md) ------------------------
+    @property
+    def DNS_RESOLVERS(self) -> list[str]:
+        """Resolvers asked for a domain's TXT record, as ``"ip"`` or ``"ip:port"`` (``"[v6]:port"``).
+        Empty: the system resolver (/etc/resolv.conf)."""
+        return [str(value) for value in self._get("DNS_RESOLVERS", [])]
+
+    @property
+    def DNS_TIMEOUT(self) -> float:
+        """Seconds one domain check may take in all (every name and resolver asked)."""
+        return float(self._get("DNS_TIMEOUT", 5.0))
+
+    @property
+    def EXTRA_CONSUMER_DOMAINS(self) -> list[str]:
+        """Mail domains refused as an organization's domain in addition to the package's list
+        (tenant_sso.consumer_domains)."""
+        return [str(value).strip().lower() for value in self._get("EXTRA_CONSUMER_DOMAINS", [])]
+
 
 app_settings = Settings()

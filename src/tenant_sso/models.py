@@ -122,6 +122,10 @@ class OrganizationDomain(models.Model):
         self.domain = normalize_domain(self.domain)
         super().save(*args, **kwargs)
 
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
 
 class Connection(models.Model):
     """One organization's SSO connection: a Cognito app client, or a plain OIDC client."""
@@ -344,7 +348,8 @@ class FederatedIdentity(models.Model):
 
 
 class LoginEvent(models.Model):
-    """The audit log: one row per login attempt outcome, and per logout."""
+    """The audit log: one row per login attempt outcome, per logout, per revoked session, and per
+    claim or DNS check of an email domain (outcome ``domain``, tenant_sso.domains)."""
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("success")
@@ -353,6 +358,7 @@ class LoginEvent(models.Model):
         LOGOUT = "logout", _("logout")
         TEST = "test", _("test login")
         REVOKED = "revoked", _("session revoked")
+        DOMAIN = "domain", _("domain claim or check")
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     organization = models.ForeignKey(

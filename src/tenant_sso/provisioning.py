@@ -93,11 +93,10 @@ def _lock_identity(
     queryset = FederatedIdentity.objects.select_for_update().select_related("user").filter(**lookup)
     domain = verified_email_domain(claims)
     if domain is not None:
-        queryset = queryset.annotate(
-            sso_domain_known=Exists(
-                OrganizationDomain.objects.filter(organization_id=connection.organization_id, domain=domain)
-            )
-        )
+        domains = OrganizationDomain.objects.filter(organization_id=connection.organization_id, domain=domain)
+        if connection.organization.require_verified_domains:  # docs/domain-verification.md
+            domains = domains.filter(verified_at__isnull=False)
+        queryset = queryset.annotate(sso_domain_known=Exists(domains))
     mapping = connection.group_mapping or {}
     managed, target = set(mapping.values()), mapped_groups(idp_groups, mapping)
     user_model = get_user_model()

@@ -7,6 +7,7 @@ import logging
 from enum import StrEnum
 
 from django.core.validators import slug_re
+from django.db.models import Q
 from django.http import HttpRequest
 
 from .. import stash, wiring
@@ -64,8 +65,14 @@ def find_connection(*, org: str | None = None, email: str | None = None) -> Conn
             raise RequestError("email_invalid", "This is not a valid email address. Please check it.")
         domain = normalize_domain(email.rsplit("@", 1)[1])
         # One query, one round trip: the domain's unique index finds the organization, the join
-        # its enabled connection (constant time whatever the number of tenants).
-        connection = queryset.filter(organization__domains__domain=domain, enabled=True).first()
+        # its enabled connection (constant time whatever the number of tenants). An organization
+        # that requires verified domains is found only by a verified one (one filter() call: the
+        # conditions share the domain's join; docs/domain-verification.md).
+        connection = queryset.filter(
+            Q(organization__require_verified_domains=False) | Q(organization__domains__verified_at__isnull=False),
+            organization__domains__domain=domain,
+            enabled=True,
+        ).first()
         if connection is None:
             raise ConfigurationError(
                 "unknown_domain",

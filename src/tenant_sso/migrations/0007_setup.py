@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenant_sso', '0005_organization_domains_idp_initiated'),
+        ('tenant_sso', '0006_domain_verification'),
     ]
 
     operations = [
