@@ -247,7 +247,8 @@ def domains(request: HttpRequest, org: str) -> HttpResponse:
     if request.method == "POST" and api is not None:
         try:
             if request.POST.get("action") == "claim":
-                row = api.claim_domain(organization, request.POST.get("domain", "")[:300])
+                row = api.claim_domain(organization, request.POST.get("domain", "")[:300], request=request,
+                                       actor=f"setup link #{link.pk}")
                 links.record(request, "domain_claimed", organization=organization, link=link,
                              detail={"domain": row.domain})
             else:
@@ -256,7 +257,7 @@ def domains(request: HttpRequest, org: str) -> HttpResponse:
                 ).first()
                 if row is None:
                     raise SetupRefused("setup_domain_unknown", "That domain is not one of yours.", status=404)
-                result = api.verify_domain(row)
+                result = api.verify_domain(row, request=request, actor=f"setup link #{link.pk}")
                 checked[row.pk] = result
                 links.record(request, "domain_checked", organization=organization, link=link,
                              reason="" if result.ok else str(result.code), detail={"domain": row.domain})
