@@ -47,6 +47,7 @@ from .models import (
     OrganizationDomain,
     SetupEvent,
     SetupLink,
+    SetupState,
     SSOSession,
 )
 from .setup import admin_actions as setup_admin
@@ -489,3 +490,4 @@ __all__ = [
 
 admin.site.register(SetupLink, setup_admin.SetupLinkAdmin)
 admin.site.register(SetupEvent, setup_admin.SetupEventAdmin)
+admin.site.register(SetupState, setup_admin.SetupStateAdmin)

@@ -92,3 +92,15 @@ class SetupEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class SetupStateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Where each organization's setup stands; only the route is the operator's to set here."""
+
+    list_display = ("organization", "route", "provider", "link_sent_at", "configured_at", "tested_at",
+                    "live_at", "live_override", "disabled_at")
+    readonly_fields = ("organization", "provider", "link_sent_at", "configured_at", "tested_at", "test_result",
+                       "live_at", "live_override", "disabled_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

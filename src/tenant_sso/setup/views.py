@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import flows
 from ..conf import app_settings
 from ..exceptions import SSOError
-from ..models import Organization, OrganizationDomain
+from ..models import Organization, OrganizationDomain, SetupLink
 from . import links, providers, wizard
 from .links import SetupRefused
 
@@ -55,7 +55,7 @@ def _form(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _org(request: HttpRequest, org: str) -> tuple[Organization, links.SetupLink]:
+def _org(request: HttpRequest, org: str) -> tuple[Organization, SetupLink]:
     link = links.current(request, org)
     return link.organization, link
 

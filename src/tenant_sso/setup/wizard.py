@@ -28,8 +28,8 @@ from ..diagnostics import check_jwks, check_metadata, check_secret, check_token_
 from ..diagnostics.results import CheckResult, skipped
 from ..exceptions import ConfigurationError, SSOError
 from ..models import Connection, Organization, OrganizationDomain, SetupState
-from .links import record
 from ..validation import InvalidValue
+from .links import record
 from .providers import IdPChoice
 
 #: Claims shown after a test sign-in and kept in the setup state (no token, no secret).
