@@ -212,6 +212,12 @@ class Settings:
         return str(self._get("SETUP_PROVISIONER", ""))
 
     @property
+    def SETUP_CHECKS_PER_WINDOW(self) -> int:
+        """Live checks and applies one setup link may run per rate-limit window (each one sends
+        requests to the provider URL the customer typed)."""
+        return int(self._get("SETUP_CHECKS_PER_WINDOW", 20))
+
+    @property
     def SETUP_MAPPABLE_GROUPS(self) -> list[str]:
         """Django groups a customer's IT admin may map their IdP groups to in the wizard (empty:
         no mapping offered; the operator decides which Django groups a customer may hand out)."""

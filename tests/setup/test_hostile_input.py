@@ -11,7 +11,7 @@ from django.test import Client
 
 from tenant_sso.models import Connection, SetupEvent
 from tests.support.driver import path_of
-from tests.support.setup import new_link, url, values
+from tests.support.setup import new_link, okta_config, url, values
 
 pytestmark = [pytest.mark.django_db]
 
@@ -121,3 +121,25 @@ def test_groups_not_seen_in_the_test_cannot_be_allowed(wizard: Client) -> None:
 def test_go_live_refused_until_ready(wizard: Client) -> None:
     answer = wizard.post(url("live"))
     assert answer.status_code == 400 and b"setup_not_configured" in answer.content
+
+
+def test_live_checks_are_rate_limited_per_link(wizard: Client, settings: Any) -> None:
+    settings.TENANT_SSO_SETUP_CHECKS_PER_WINDOW = 3
+    answers = [
+        wizard.post(url("check", key="okta"), values("https://203.0.113.7"), HTTP_ACCEPT="application/json").status_code
+        for _ in range(5)
+    ]
+    assert answers[-1] == 429 and answers.count(429) == 2
+
+
+def test_an_operator_made_connection_in_service_is_not_changed(
+    wizard: Client, make_connection: Any, settings: Any, devidp_factory: Any
+) -> None:
+    settings.TENANT_SSO_ALLOW_LOOPBACK_HTTP = True
+    okta = devidp_factory(okta_config())
+    connection = make_connection("acme", kind="oidc")
+    answer = wizard.post(url("provider", key="okta"), {**values(okta.issuer), "action": "apply"})
+    assert answer.status_code == 400 and b"setup_connection_in_use" in answer.content
+    connection.refresh_from_db()
+    assert connection.issuer == "https://acme.idp.example" and connection.enabled
+    assert Connection.objects.count() == 1

@@ -22,7 +22,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .. import audit, signals
+from .. import audit, signals, throttling
 from ..conf import app_settings
 from ..exceptions import RequestError
 from ..models import Organization, SetupEvent, SetupLink, SetupState
@@ -132,13 +132,18 @@ def _usable(link: SetupLink | None) -> SetupLink:
 def open_link(request: HttpRequest, token: str) -> SetupLink:
     """Check ``token`` and start the setup session for its organization; audited either way."""
     link = None
+    client = throttling.client_key(audit.client_ip(request))
+    if throttling.over("setup", client, app_settings.RATE_LIMIT_PER_IP):
+        raise SetupRefused("rate_limited", "Too many attempts. Please wait a minute and try again.", status=429)
     try:
         if _TOKEN.match(token or ""):
             link = SetupLink.objects.select_related("organization").filter(token_digest=digest(token)).first()
         _usable(link)
     except SetupRefused as refused:
         org = link.organization if link is not None else None
-        record(request, "link_refused", organization=org, link=link, reason=refused.code)
+        # A made-up secret is anonymous traffic: its audit row only within the ceilings.
+        if link is not None or throttling.should_record_anonymous(audit.client_ip(request), refused.code):
+            record(request, "link_refused", organization=org, link=link, reason=refused.code)
         raise
     assert link is not None
     SetupLink.objects.filter(pk=link.pk).update(uses=F("uses") + 1, last_used_at=timezone.now())
@@ -146,6 +151,15 @@ def open_link(request: HttpRequest, token: str) -> SetupLink:
     request.session[SESSION_KEY] = {"org": link.organization.slug, "link": link.pk, "at": int(time.time())}
     record(request, "link_opened", organization=link.organization, link=link)
     return link
+
+
+def limit_checks(link: SetupLink) -> None:
+    """The live checks and applies one link may trigger per window (each sends requests to the
+    URL the person typed): ``TENANT_SSO_SETUP_CHECKS_PER_WINDOW``."""
+    if throttling.over("setup-check", f"link:{link.pk}", app_settings.SETUP_CHECKS_PER_WINDOW):
+        raise SetupRefused(
+            "rate_limited", "Too many checks in a short time. Please wait a minute and try again.", status=429
+        )
 
 
 def current(request: HttpRequest, org: str) -> SetupLink:

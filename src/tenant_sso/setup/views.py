@@ -145,6 +145,7 @@ def provider(request: HttpRequest, org: str, key: str) -> HttpResponse:
                      detail={"fields": sorted(errors)})
         return _provider_page(request, organization, choice, values=_values(request, choice), errors=errors,
                               status=400)
+    links.limit_checks(link)
     route = wizard.route_of(wizard.state_of(organization))
     results = wizard.live_checks(organization, values, wizard.upstream_redirect_uri(organization, route, request))
     links.record(request, "checked", organization=organization, link=link,
@@ -177,6 +178,7 @@ def check(request: HttpRequest, org: str, key: str) -> HttpResponse:
             return JsonResponse({"errors": errors}, status=400)
         return _provider_page(request, organization, choice, values=_values(request, choice), errors=errors,
                               status=400)
+    links.limit_checks(link)
     route = wizard.route_of(wizard.state_of(organization))
     results = wizard.live_checks(organization, values, wizard.upstream_redirect_uri(organization, route, request))
     links.record(request, "checked", organization=organization, link=link,

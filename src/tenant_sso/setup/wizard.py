@@ -199,6 +199,14 @@ def apply(
     """Create or update the connection for ``values`` (idempotent); SSOError with a code."""
     state = state_of(organization)
     route = route_of(state)
+    if state.live_at is None and organization.connections.filter(enabled=True).exists():
+        # A connection the operator set up is serving this organization: the portal must not
+        # change it under its users before go-live (the operator disables it first, or overrides).
+        raise SetupError(
+            "setup_connection_in_use",
+            "Your organization already has single sign-on in service, set up by your provider: ask your "
+            "contact to switch it over before connecting a new one here.",
+        )
     connection = portal_connection(organization)
     kept_groups = list(connection.allowed_groups) if connection is not None else []
     kept_mapping = dict(connection.group_mapping) if connection is not None else {}
@@ -236,10 +244,14 @@ def _apply_cognito(organization: Organization, state: SetupState, values: dict[s
     provisioner = _provisioner()
     upstream = Upstream(issuer=values["issuer"], client_id=values["client_id"], client_secret=values["client_secret"])
     spec = TenantSpec(org_slug=organization.slug, org_name=organization.name, upstream=upstream)
-    with transaction.atomic():
-        _reopen(organization, state)
     try:
-        outcome = provisioner.onboard(spec)
+        # One transaction: the connection re-enabled for onboarding's writer is never seen enabled
+        # by a login before go-live (AWS calls run inside it; they are few and rate-limited, and a
+        # run rolled back here is finished by the next one: onboarding is idempotent).
+        with transaction.atomic():
+            _reopen(organization, state)
+            outcome = provisioner.onboard(spec)
+            _park(organization, state)
     except InvalidValue:
         raise  # the customer's own value: its message says what to change
     except SSOError as error:
@@ -253,8 +265,6 @@ def _apply_cognito(organization: Organization, state: SetupState, values: dict[s
             "values are kept nowhere but your form: try again later, or send this code to your contact.",
             status=502,
         ) from error
-    finally:
-        _park(organization, state)
     connection = portal_connection(organization)
     if connection is None:
         raise SetupError("setup_apply_refused", "Onboarding stored no connection.")
