@@ -27,3 +27,11 @@ def test_the_redirect_uri_is_shared_for_cognito_and_per_organization_for_oidc() 
     assert urls.redirect_uri_of("initech", "oidc", "http://127.0.0.1:8000") == (
         "http://127.0.0.1:8000/api/oidc/cognito/callback/initech/"
     )
+
+
+def test_the_setup_portal_paths_do_not_move() -> None:
+    """Setup links already sent to customers must keep working."""
+    from django.urls import reverse
+
+    assert reverse("tenant_sso:setup_open", kwargs={"token": "t"}) == "/api/oidc/cognito/setup/link/t/"
+    assert reverse("tenant_sso:setup_overview", kwargs={"org": "acme"}) == "/api/oidc/cognito/setup/org/acme/"
