@@ -110,3 +110,29 @@ def test_refused_links_in_a_browser(page: Any, live_server: Any, make_organizati
     page.goto(f"{live_server.url}{head}/{token[:-2]}xx/")
     assert page.inner_text("#reason") == "setup_link_invalid"
     shot(page, "setup-0-link-refused")
+
+
+def test_the_wizard_works_without_javascript(
+    chromium: Any, live_server: Any, devidp_factory: Any, make_organization: Any
+) -> None:
+    app = live_server.url
+    okta = devidp_factory(okta_config(app))
+    make_organization("acme", name="Acme Corp")
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(app + new_link("acme"))
+        page.click("#choose-okta")
+        assert not page.is_visible("button[data-copy]")  # copy buttons need JavaScript: hidden
+        page.fill("#id_issuer", okta.issuer)
+        page.fill("#id_client_id", "acme-portal")
+        page.fill("#id_client_secret", "acme-portal-secret")
+        page.click("#check")  # a plain form post without JavaScript
+        page.wait_for_selector("#checks")
+        assert page.locator("#checks li.ok").count() == 3
+        assert page.input_value("#id_client_secret") == ""  # a secret is never sent back to the page
+        page.fill("#id_client_secret", "acme-portal-secret")
+        page.click("#apply")
+        page.wait_for_selector("#applied")
+    finally:
+        context.close()
