@@ -113,3 +113,25 @@ def test_the_test_sign_in_creates_no_user_and_no_session(client: Client, okta: A
     client.get(path_of(answer.headers["location"]))
     assert not get_user_model().objects.exists()
     assert client.get(urls.me()).status_code == 401
+
+
+def test_roles_only_among_those_the_operator_offers(
+    client: Client, okta: Any, acme: Any, browser: IdPBrowser, settings: Any
+) -> None:
+    settings.TENANT_SSO_SETUP_MAPPABLE_GROUPS = ["Engineers"]
+    client.get(path_of(new_link()))
+    client.post(url("provider", key="okta"), {**values(okta.issuer), "action": "apply"})
+    answer = browser.authorize(client.post(url("test"))["Location"], "alice@acme.test")
+    client.get(path_of(answer.headers["location"]))
+
+    grab = client.post(url("policy"), {"group": ["engineering"], "allowed": ["engineering"],
+                                       "map:engineering": "Administrators"})
+    assert grab.status_code == 400 and b"setup_group_unknown" in grab.content
+    unseen = client.post(url("policy"), {"allowed": ["Domain Admins"]})
+    assert unseen.status_code == 400 and b"setup_group_unknown" in unseen.content
+    assert Connection.objects.get().allowed_groups == []
+
+    client.post(url("policy"), {"group": ["engineering"], "allowed": ["engineering"], "map:engineering": "Engineers"})
+    page = client.get(url("test")).content.decode()
+    assert "with the roles Engineers" in page
+    assert Connection.objects.get().group_mapping == {"engineering": "Engineers"}
