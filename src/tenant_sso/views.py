@@ -214,6 +214,7 @@ def login_start(request: HttpRequest) -> HttpResponse:
 def callback(request: HttpRequest, org: str | None = None) -> HttpResponse:
     """The redirect URI: shared (``callback/``, Cognito) or an organization's own
     (``callback/<org>/``, OIDC); the ``state`` says which connection it belongs to."""
+    attempt = None
     try:
         _rate_limit(request)
         params = _query(request)
@@ -222,6 +223,10 @@ def callback(request: HttpRequest, org: str | None = None) -> HttpResponse:
             _rate_limit(request, attempt.get("connection"))
         login = flows.verify_callback(request, params, org=org)
     except flows.CallbackRefused as refused:
+        if attempt is not None and attempt.get("mode") == flows.LoginMode.SETUP and refused.connection is not None:
+            from .setup import views as setup_views  # the setup portal's test sign-in: back to its page
+
+            return setup_views.test_refused(request, refused.connection, refused.error)
         return error_response(request, refused.error, connection=refused.connection, claims=refused.claims)
     except SSOError as error:
         return error_response(request, error)

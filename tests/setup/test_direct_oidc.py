@@ -135,3 +135,19 @@ def test_roles_only_among_those_the_operator_offers(
     page = client.get(url("test")).content.decode()
     assert "with the roles Engineers" in page
     assert Connection.objects.get().group_mapping == {"engineering": "Engineers"}
+
+
+def test_a_cancelled_test_sign_in_comes_back_to_the_wizard_with_its_reason(
+    client: Client, okta: Any, acme: Any
+) -> None:
+    from tests.support.driver import state_of
+
+    client.get(path_of(new_link()))
+    client.post(url("provider", key="okta"), {**values(okta.issuer), "action": "apply"})
+    started = client.post(url("test"))["Location"]
+    back = client.get(urls.callback("acme"), {"error": "access_denied", "state": state_of(started)})
+    assert back.status_code == 302 and back["Location"] == url("test")
+    page = client.get(url("test")).content.decode()
+    assert 'id="test-error"' in page and "idp_cancelled" in page
+    assert SetupState.objects.get(organization=acme).tested_at is None
+    assert SetupEvent.objects.filter(action="test_refused", reason="idp_cancelled").exists()

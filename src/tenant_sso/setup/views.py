@@ -208,6 +208,8 @@ def test(request: HttpRequest, org: str) -> HttpResponse:
                  "mapped": (connection.group_mapping.get(g, "") if connection else "")} for g in groups],
         mappable=app_settings.SETUP_MAPPABLE_GROUPS,
         decision=wizard.decision(connection, groups) if connection is not None and state.tested_at else None,
+        error={"code": state.test_result["error"], "message": state.test_result.get("error_message", "")}
+        if state.test_result.get("error") else None,
     )
     return _form(render(request, "tenant_sso/setup/test.html", context))
 
@@ -221,6 +223,19 @@ def test_finished(request: HttpRequest, login: flows.VerifiedLogin) -> HttpRespo
         return render(request, "tenant_sso/setup/error.html", {"code": refused.code, "message": refused.message},
                       status=refused.status)
     wizard.record_test(request, login)
+    return HttpResponseRedirect(_url("test", org))
+
+
+def test_refused(request: HttpRequest, connection: Any, error: SSOError) -> HttpResponse:
+    """A test sign-in the IdP or the checks refused (views.callback): kept for the test page,
+    which says why in the customer's terms, with the code."""
+    org = connection.organization.slug
+    try:
+        links.current(request, org)
+    except SetupRefused as refused:
+        return render(request, "tenant_sso/setup/error.html", {"code": refused.code, "message": refused.message},
+                      status=refused.status)
+    wizard.record_test_refused(request, connection.organization, error)
     return HttpResponseRedirect(_url("test", org))
 
 

@@ -303,6 +303,17 @@ def record_test(request: HttpRequest, login: flows.VerifiedLogin) -> SetupState:
     return state
 
 
+def record_test_refused(request: HttpRequest, organization: Organization, error: SSOError) -> SetupState:
+    """A test sign-in that did not get through (cancelled at the IdP, a token refused...): the
+    last result says why; an earlier passed test stays passed."""
+    state = state_of(organization)
+    state.test_result = {**state.test_result, "error": error.code, "error_message": error.message[:500]}
+    state.save(update_fields=["test_result"])
+    record(request, "test_refused", organization=organization, reason=error.code,
+           detail={"detail": error.detail[:300]} if error.detail else {})
+    return state
+
+
 def decision(connection: Connection, groups: list[str]) -> dict[str, Any]:
     """What the current allowed groups and mapping decide for ``groups`` (the test's)."""
     matched = allowed_matches(groups, connection.allowed_groups) if groups else []
