@@ -111,3 +111,15 @@ def test_every_use_is_audited(client: Client, orgs: None) -> None:
     Client().get(link)
     assert SetupLink.objects.get().uses == 2
     assert SetupEvent.objects.filter(action="link_opened").count() == 2
+
+
+def test_the_setup_session_ends_after_its_ttl(client: Client, orgs: None, settings: Any) -> None:
+    settings.TENANT_SSO_SETUP_SESSION_TTL = 3600
+    client.get(path_of(new_link("acme")))
+    session = client.session
+    data = session["tenant_sso.setup"]
+    data["at"] -= 3601  # opened more than the TTL ago
+    session["tenant_sso.setup"] = data
+    session.save()
+    _refused(client.get(url("overview")), "setup_session_expired")
+    _refused(client.get(url("overview")), "setup_session_missing", 403)  # it is gone, not just refused
