@@ -37,6 +37,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from . import diagnostics, flows, stash
+from . import domains as verified_domains
 from .exceptions import SSOError
 from .forms import ConnectionForm, OrganizationDomainForm, OrganizationForm
 from .models import (
@@ -134,13 +135,87 @@ def connection_activity(connection: Connection, now: Any = None) -> dict[str, An
     }
 
 
+# -- email domains and their DNS verification (docs/domain-verification.md) ----------------------
+#: At most this many domains are checked by one "Check DNS now" (each may wait TENANT_SSO_DNS_TIMEOUT).
+MAX_DNS_CHECKS = 20
+
+
+def verification_state(row: OrganizationDomain) -> str:
+    """Verified (when), or the TXT record to publish; whether the organization requires it."""
+    if not row.pk:
+        return "-"
+    if row.verified_at is not None:
+        return format_html(
+            '<span class="sso-domain-verified">Verified {}</span>', timezone.localtime(row.verified_at).strftime("%Y-%m-%d %H:%M")
+        )
+    name, value = verified_domains.txt_record(row)
+    required = row.organization.require_verified_domains
+    return format_html(
+        '<span class="sso-domain-unverified">Not verified{}.</span> TXT <code>{}</code> = <code>{}</code>',
+        "" if required else " (not required: this organization trusts its listed domains)",
+        name,
+        value,
+    )
+
+
+def check_dns(modeladmin: Any, request: HttpRequest, rows: QuerySet[OrganizationDomain]) -> None:
+    """Run :func:`tenant_sso.domains.verify_domain` for ``rows`` now; one message per domain."""
+    selected = list(rows.select_related("organization").order_by("domain")[: MAX_DNS_CHECKS + 1])
+    if len(selected) > MAX_DNS_CHECKS:
+        modeladmin.message_user(
+            request, f"Only the first {MAX_DNS_CHECKS} domains were checked: select fewer.", messages.WARNING
+        )
+        selected = selected[:MAX_DNS_CHECKS]
+    if not selected:
+        modeladmin.message_user(request, "No email domain to check.", messages.WARNING)
+    actor = f"admin:{request.user.get_username()}"[:100]
+    for row in selected:
+        check = verified_domains.verify_domain(row, request=request, actor=actor)
+        level = messages.SUCCESS if check.ok else messages.ERROR
+        modeladmin.message_user(request, f"[{check.code}] {row.domain} ({row.organization.slug}): {check.message}", level)
+
+
+@admin.action(description="Check DNS now (verification TXT record)", permissions=["change"])
+def check_dns_now(modeladmin: Any, request: HttpRequest, queryset: QuerySet[OrganizationDomain]) -> None:
+    check_dns(modeladmin, request, queryset)
+
+
+@admin.action(description="Check the email domains' DNS now", permissions=["change"])
+def check_organization_domains(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
+    check_dns(modeladmin, request, OrganizationDomain.objects.filter(organization__in=queryset))
+
+
+@admin.register(OrganizationDomain)
+class OrganizationDomainAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Every organization's email domains with their verification state and "Check DNS now"."""
+
+    form = OrganizationDomainForm
+    list_display = ("domain", "organization", "verification", "verified_at")
+    list_filter = (("verified_at", admin.EmptyFieldListFilter), "organization__require_verified_domains")
+    list_select_related = ("organization",)
+    search_fields = ("domain", "organization__slug", "organization__name")
+    fields = ("organization", "domain", "verification", "verified_at")
+    readonly_fields = ("verification",)
+    actions = [check_dns_now]
+
+    @admin.display(description="DNS verification")
+    def verification(self, obj: OrganizationDomain) -> str:
+        return verification_state(obj)
+
+
 # -- organizations -------------------------------------------------------------------------------
 class OrganizationDomainInline(admin.TabularInline):  # type: ignore[type-arg]
     model = OrganizationDomain
     form = OrganizationDomainForm
     extra = 1
+    fields = ("domain", "verification", "verified_at")
+    readonly_fields = ("verification",)
     verbose_name = "email domain"
     verbose_name_plural = "email domains (home-realm discovery: a user's email picks the connection)"
+
+    @admin.display(description="DNS verification")
+    def verification(self, obj: OrganizationDomain) -> str:
+        return verification_state(obj)
 
 
 class ConnectionInline(admin.StackedInline):  # type: ignore[type-arg]
@@ -189,7 +264,7 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("name", "slug", "domains__domain", "connections__client_id")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [OrganizationDomainInline, ConnectionInline]
-    actions = [onboard_to_cognito, *setup_admin.ACTIONS]
+    actions = [onboard_to_cognito, check_organization_domains, *setup_admin.ACTIONS]
     setup_status = staticmethod(setup_admin.setup_status)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:

@@ -19,6 +19,7 @@ E013       ``TENANT_SSO_HTTP_TIMEOUT`` not a positive number of seconds
 W020       ``SESSION_ENGINE`` is ``signed_cookies``: revoking an SSO session cannot end it (kill switch)
 W021       ``TENANT_SSO_ALLOW_LOOPBACK_HTTP`` on with DEBUG off (plaintext and loopback providers)
 W022       ``TENANT_SSO_OIDC_SHARED_CALLBACK`` not empty (no mix-up defence for those connections)
+E030       ``TENANT_SSO_DNS_RESOLVERS`` not a list of IP[:port], or ``TENANT_SSO_DNS_TIMEOUT`` not positive
 =========  ===============================================================================
 """
 
@@ -270,3 +271,38 @@ def check_provider_network(app_configs: Any = None, **kwargs: Any) -> list[Check
             )
         )
     return messages
+
+
+@register(Tags.compatibility)
+def check_dns_resolvers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Domain verification's resolvers are addresses and its timeout bounded, so a misconfiguration
+    fails at deploy time, not as ``dns_resolver_error`` in front of a customer."""
+    from .domains import parse_resolver
+
+    problem = ""
+    try:
+        configured = getattr(settings, "TENANT_SSO_DNS_RESOLVERS", [])
+        if isinstance(configured, str) or not isinstance(configured, list | tuple):
+            problem = f"TENANT_SSO_DNS_RESOLVERS must be a list, not {configured!r}."
+        else:
+            for value in configured:
+                parse_resolver(value)
+    except (TypeError, ValueError):
+        problem = f"TENANT_SSO_DNS_RESOLVERS has an invalid entry: {value!r}."
+    if not problem:
+        try:
+            timeout = app_settings.DNS_TIMEOUT
+        except (TypeError, ValueError):
+            timeout = 0.0
+        if not timeout > 0:
+            problem = "TENANT_SSO_DNS_TIMEOUT must be a positive number of seconds."
+    if not problem:
+        return []
+    return [
+        Error(
+            problem,
+            hint='Resolvers are IP addresses with an optional port, e.g. ["10.0.0.2", "192.0.2.53:5353", '
+            '"[2001:db8::53]:53"] ([] for the system resolver); the timeout bounds one domain check (default 5).',
+            id="tenant_sso.E030",
+        )
+    ]

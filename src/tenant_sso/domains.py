@@ -21,8 +21,8 @@ ask for theirs, so an admin who publishes it there out of habit is not refused).
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
-import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +39,7 @@ from django.utils import timezone
 from .audit import client_ip
 from .conf import app_settings
 from .consumer_domains import is_consumer_domain
-from .models import LoginEvent, Organization, OrganizationDomain
+from .models import LoginEvent, Organization, OrganizationDomain, new_verification_token
 from .validation import InvalidValue, clean_email_domain
 
 logger = logging.getLogger("tenant_sso.audit")
@@ -87,7 +87,7 @@ class DomainCheck:
 # -- tokens and records ----------------------------------------------------------------------
 def new_token() -> str:
     """An unguessable token: 256 random bits, URL-safe (43 characters)."""
-    return secrets.token_urlsafe(32)
+    return new_verification_token()
 
 
 def record_name(domain: str) -> str:
@@ -172,19 +172,31 @@ def resolver() -> dns.resolver.Resolver:
 
 
 def _nameserver(value: str) -> dns.nameserver.Nameserver:
-    """``"192.0.2.53"``, ``"192.0.2.53:5353"``, ``"2001:db8::53"`` or ``"[2001:db8::53]:5353"``."""
-    value = value.strip()
-    port = 53
+    host, port = parse_resolver(value)
+    return dns.nameserver.Do53Nameserver(host, port)
+
+
+def parse_resolver(value: str) -> tuple[str, int]:
+    """``"192.0.2.53"``, ``"192.0.2.53:5353"``, ``"2001:db8::53"`` or ``"[2001:db8::53]:5353"``
+    -> (IP address, port); ``ValueError`` for anything else (a host name: a resolver is asked by
+    address, it cannot itself be looked up)."""
+    value = str(value).strip()
+    port = "53"
     if value.startswith("["):
         host, _, rest = value[1:].partition("]")
-        if rest.startswith(":"):
-            port = int(rest[1:])
+        if rest:
+            if not rest.startswith(":"):
+                raise ValueError(value)
+            port = rest[1:]
     elif value.count(":") == 1:
-        host, _, port_text = value.partition(":")
-        port = int(port_text)
+        host, _, port = value.partition(":")
     else:
         host = value
-    return dns.nameserver.Do53Nameserver(host, port)
+    address = ipaddress.ip_address(host)  # ValueError when not an address
+    number = int(port)
+    if not 0 < number < 65536:
+        raise ValueError(value)
+    return str(address), number
 
 
 def _txt_values(answer: dns.resolver.Answer | None) -> list[str]:

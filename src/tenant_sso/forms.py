@@ -75,7 +75,9 @@ class OrganizationForm(forms.ModelForm):  # type: ignore[type-arg]
 
 class OrganizationDomainForm(forms.ModelForm):  # type: ignore[type-arg]
     """An email domain, normalised (case, trailing dot, punycode) and refused when another
-    organization owns it in any spelling, naming that organization."""
+    organization owns it in any spelling, naming that organization (staff are trusted with the
+    owner's name; the portal's claim is :func:`tenant_sso.domains.claim_domain`). Renaming a
+    domain drops its DNS verification."""
 
     class Meta:
         model = OrganizationDomain
@@ -90,6 +92,14 @@ class OrganizationDomainForm(forms.ModelForm):  # type: ignore[type-arg]
         if taken:
             raise forms.ValidationError(taken, code="email_domain_taken")
         return domain
+
+    def save(self, commit: bool = True) -> OrganizationDomain:
+        # A renamed domain is another domain: its proof and token were the old name's (an operator
+        # vouching for the new name sets "verified at" again in a second save).
+        if self.instance.pk and "domain" in self.changed_data:
+            self.instance.verified_at = None
+            self.instance.verification_token = ""  # a new one is drawn on save
+        return super().save(commit)  # type: ignore[no-any-return]
 
 
 def check_group_name(value: str, where: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -98,6 +99,12 @@ def owner_label(organization: Organization) -> str:
     return organization.slug
 
 
+def new_verification_token() -> str:
+    """An unguessable DNS verification token: 256 random bits, URL-safe (43 characters). Public
+    once published, so stored as is (docs/domain-verification.md, "The record")."""
+    return secrets.token_urlsafe(32)
+
+
 class OrganizationDomain(models.Model):
     """An email domain of an organization, for home-realm discovery (unique, indexed)."""
 
@@ -120,6 +127,10 @@ class OrganizationDomain(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.domain = normalize_domain(self.domain)
+        if not self.verification_token:  # every new row can be proved (docs/domain-verification.md)
+            self.verification_token = new_verification_token()
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "verification_token"}
         super().save(*args, **kwargs)
 
     @property

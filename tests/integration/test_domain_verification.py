@@ -190,6 +190,9 @@ def test_failed_recheck_keeps_an_earlier_verification(dns: DNSTestServer, portal
 
 def test_row_without_token(dns: DNSTestServer, portal_org: Organization) -> None:
     row = OrganizationDomain.objects.create(organization=portal_org, domain="legacy.test")
+    assert len(row.verification_token) >= 43  # every new row gets one, whoever creates it
+    OrganizationDomain.objects.filter(pk=row.pk).update(verification_token="")  # a row from before
+    row.refresh_from_db()
     assert domains.verify_domain(row).code == "domain_no_token"
     claimed = domains.claim_domain(portal_org, "legacy.test")  # claiming it again gives it one
     assert claimed.pk == row.pk and claimed.verification_token
@@ -351,3 +354,72 @@ def test_every_domain_code_is_documented() -> None:
     codes = set(domains.CHECK_CODES) | set(domains.CLAIM_CODES)
     assert codes == table, codes ^ table
     assert all(f"`{code}`" in guide for code in codes)
+
+
+# -- manage.py sso_domain ---------------------------------------------------------------------------
+def test_sso_domain_command_claims_lists_and_verifies(dns: DNSTestServer, portal_org: Organization) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("sso_domain", "claim", "--org", "initech", "Initech-Cmd.test", stdout=out)
+    row = OrganizationDomain.objects.get(domain="initech-cmd.test")
+    name, value = domains.txt_record(row)
+    assert out.getvalue().splitlines()[-1] == f'{name}. TXT "{value}"'
+
+    with pytest.raises(CommandError, match=r"^\[domain_consumer\]"):
+        call_command("sso_domain", "claim", "--org", "initech", "gmail.com")
+
+    err = StringIO()
+    with pytest.raises(CommandError, match="1 of 1 domains not verified"):
+        call_command("sso_domain", "verify", "--org", "initech", stderr=err)
+    assert "initech-cmd.test: [dns_nxdomain]" in err.getvalue()
+
+    publish(dns, row)
+    out = StringIO()
+    call_command("sso_domain", "verify", "--org", "initech", "--domain", "INITECH-CMD.test", stdout=out)
+    assert "initech-cmd.test: [domain_verified]" in out.getvalue()
+    assert events(portal_org)[-1] == ("domain_verified", "initech-cmd.test")
+
+    out = StringIO()
+    call_command("sso_domain", "list", "--org", "initech", "--json", stdout=out)
+    import json
+
+    [listed] = json.loads(out.getvalue())
+    assert listed["domain"] == "initech-cmd.test" and listed["verified_at"] and listed["record_value"] == value
+
+    with pytest.raises(CommandError, match=r"^\[unknown_domain\]"):
+        call_command("sso_domain", "verify", "--org", "initech", "--domain", "other.test")
+
+
+def test_background_check_task(dns: DNSTestServer, portal_org: Organization) -> None:
+    """The task the portal can defer instead of waiting (no TASKS setting: run at once)."""
+    from tenant_sso.background import defer
+    from tenant_sso.tasks import check_domain_dns
+
+    row = domains.claim_domain(portal_org, "task.test")
+    publish(dns, row)
+    result = defer(check_domain_dns, row.pk, actor="portal")
+    assert result is not None and result.return_value["code"] == "domain_verified"
+    assert OrganizationDomain.objects.get(pk=row.pk).verified_at is not None
+    assert defer(check_domain_dns, 10**9).return_value is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reported"),
+    [
+        ({"TENANT_SSO_DNS_RESOLVERS": ["127.0.0.1:53535", "10.0.0.2", "[::1]:53", "2001:db8::53"]}, False),
+        ({"TENANT_SSO_DNS_RESOLVERS": ["dns.example.com"]}, True),
+        ({"TENANT_SSO_DNS_RESOLVERS": ["127.0.0.1:99999"]}, True),
+        ({"TENANT_SSO_DNS_RESOLVERS": "127.0.0.1"}, True),
+        ({"TENANT_SSO_DNS_TIMEOUT": 0}, True),
+        ({"TENANT_SSO_DNS_TIMEOUT": "soon"}, True),
+    ],
+)
+def test_system_check_e030(db: Any, overrides: dict[str, Any], reported: bool) -> None:
+    from django.core.checks import run_checks
+
+    with override_settings(**overrides):
+        ids = [m.id for m in run_checks() if m.id == "tenant_sso.E030"]
+    assert ids == (["tenant_sso.E030"] if reported else [])
