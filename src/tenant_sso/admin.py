@@ -40,7 +40,18 @@ from . import diagnostics, flows, stash
 from . import domains as verified_domains
 from .exceptions import SSOError
 from .forms import ConnectionForm, OrganizationDomainForm, OrganizationForm
-from .models import Connection, FederatedIdentity, LoginEvent, Organization, OrganizationDomain, SSOSession
+from .models import (
+    Connection,
+    FederatedIdentity,
+    LoginEvent,
+    Organization,
+    OrganizationDomain,
+    SetupEvent,
+    SetupLink,
+    SetupState,
+    SSOSession,
+)
+from .setup import admin_actions as setup_admin
 
 #: Session key holding the last "Test connection" results of a connection (no secrets in them).
 DIAGNOSTICS_SESSION_KEY = stash.DIAGNOSTICS.key
@@ -284,11 +295,12 @@ def _onboarding_available() -> bool:
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = OrganizationForm
-    list_display = ("name", "slug", "email_domains", "connection_status", "last_login")
+    list_display = ("name", "slug", "email_domains", "connection_status", "setup_status", "last_login")
     search_fields = ("name", "slug", "domains__domain", "connections__client_id")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [OrganizationDomainInline, ConnectionInline]
-    actions = [onboard_to_cognito, check_organization_domains]
+    actions = [onboard_to_cognito, check_organization_domains, *setup_admin.ACTIONS]
+    setup_status = staticmethod(setup_admin.setup_status)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         queryset: QuerySet[Organization] = (
@@ -585,3 +597,8 @@ __all__ = [
     "SSOSessionAdmin",
     "connection_activity",
 ]
+
+
+admin.site.register(SetupLink, setup_admin.SetupLinkAdmin)
+admin.site.register(SetupEvent, setup_admin.SetupEventAdmin)
+admin.site.register(SetupState, setup_admin.SetupStateAdmin)

@@ -182,6 +182,47 @@ class Settings:
         """Attempts of a throttled Cognito call (exponential backoff with jitter in between)."""
         return int(self._get("COGNITO_MAX_ATTEMPTS", 6))
 
+    # -- the self-service setup portal (docs/setup-portal.md) ------------------------------------
+    @property
+    def SETUP_LINK_TTL(self) -> int:
+        """Seconds a setup link stays valid when created without ``--expires-in`` (7 days)."""
+        return int(self._get("SETUP_LINK_TTL", 7 * 24 * 3600))
+
+    @property
+    def SETUP_SESSION_TTL(self) -> int:
+        """Seconds the setup session opened by a link lasts (never beyond the link's expiry)."""
+        return int(self._get("SETUP_SESSION_TTL", 8 * 3600))
+
+    @property
+    def SETUP_ROUTE(self) -> str:
+        """How portal connections reach the customer's IdP when the organization does not say:
+        ``"oidc"`` (direct OIDC connection) or ``"cognito"`` (an IdP in a Cognito user pool)."""
+        return str(self._get("SETUP_ROUTE", "oidc"))
+
+    @property
+    def SETUP_COGNITO_DOMAIN(self) -> str:
+        """Cognito route: the pool's domain (``prefix.auth.region.amazoncognito.com`` or custom); the
+        customer's IdP redirects to ``https://<domain>/oauth2/idpresponse``."""
+        return str(self._get("SETUP_COGNITO_DOMAIN", ""))
+
+    @property
+    def SETUP_PROVISIONER(self) -> str:
+        """Cognito route: dotted path of a callable returning the onboarding ``Provisioner``
+        (empty: ``Provisioner()`` with boto3's default credentials)."""
+        return str(self._get("SETUP_PROVISIONER", ""))
+
+    @property
+    def SETUP_CHECKS_PER_WINDOW(self) -> int:
+        """Live checks and applies one setup link may run per rate-limit window (each one sends
+        requests to the provider URL the customer typed)."""
+        return int(self._get("SETUP_CHECKS_PER_WINDOW", 20))
+
+    @property
+    def SETUP_MAPPABLE_GROUPS(self) -> list[str]:
+        """Django groups a customer's IT admin may map their IdP groups to in the wizard (empty:
+        no mapping offered; the operator decides which Django groups a customer may hand out)."""
+        return [str(g) for g in self._get("SETUP_MAPPABLE_GROUPS", [])]
+
     # -- verified domains (tenant_sso.domains, docs/domain-verification.md) ------------------------
     @property
     def DNS_RESOLVERS(self) -> list[str]:

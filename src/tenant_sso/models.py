@@ -517,3 +517,75 @@ class ExpiryNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.credential} <= {self.threshold} days ({self.connection})"
+
+
+# -- the self-service setup portal (docs/setup-portal.md) ---------------------------------------
+class SetupLink(models.Model):
+    """A link an operator sends a customer's IT admin to set up SSO for one organization.
+
+    Only the SHA-256 digest of the link's secret is stored; the secret is shown once, when the
+    link is created. Valid until ``expires_at`` unless revoked; scoped to ``organization`` and to
+    the setup wizard only (it never signs anybody in to the application).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="setup_links")
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.CharField(max_length=150, blank=True, help_text=_("Who created it (admin user or command)."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    uses = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"setup link for {self.organization} (#{self.pk})"
+
+
+class SetupState(models.Model):
+    """Where an organization's self-service setup stands (one row per organization that has one)."""
+
+    class Route(models.TextChoices):
+        COGNITO = "cognito", _("Through Cognito")
+        OIDC = "oidc", _("Direct OIDC")
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="setup_state")
+    route = models.CharField(
+        max_length=10, choices=Route.choices, blank=True,
+        help_text=_("How this organization's IdP is connected. Empty: TENANT_SSO_SETUP_ROUTE."),
+    )
+    provider = models.CharField(max_length=40, blank=True, help_text=_("The IdP choice made in the wizard."))
+    link_sent_at = models.DateTimeField(null=True, blank=True)
+    configured_at = models.DateTimeField(null=True, blank=True)
+    tested_at = models.DateTimeField(null=True, blank=True, help_text=_("Last test sign-in that passed."))
+    test_result = models.JSONField(default=dict, blank=True, help_text=_("What the last test sign-in showed."))
+    live_at = models.DateTimeField(null=True, blank=True)
+    live_override = models.BooleanField(default=False, help_text=_("Went live by operator override."))
+    disabled_at = models.DateTimeField(null=True, blank=True, help_text=_("Break-glass: SSO turned off."))
+
+    def __str__(self) -> str:
+        return f"setup of {self.organization}"
+
+
+class SetupEvent(models.Model):
+    """The setup portal's audit log: every use of a link, every step, every refusal."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="setup_events"
+    )
+    link = models.ForeignKey(SetupLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    action = models.CharField(max_length=32)
+    reason = models.CharField(max_length=64, blank=True)
+    actor = models.CharField(max_length=150, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.reason}"

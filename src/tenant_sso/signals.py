@@ -9,6 +9,14 @@
 ``credential_expiring(sender=Connection, connection, credential, threshold, days_left, expired)``
     once per credential and threshold (30, 14, 7 days left; 0 = expired): a SAML signing
     certificate or a known client-secret expiry (tenant_sso.expiry; docs/saml.md).
+
+The setup portal (docs/setup-portal.md), each with ``sender=Organization, organization`` and
+``step`` (one of ``link_sent``, ``configured``, ``tested``, ``domain_verified``, ``live``,
+``disabled``) plus ``detail``:
+
+``setup_step``
+    after each step of an organization's self-service setup completed (a project can send an
+    email or notify its CRM).
 """
 
 from __future__ import annotations
@@ -19,3 +27,4 @@ login_succeeded = Signal()
 login_failed = Signal()
 logged_out = Signal()
 credential_expiring = Signal()
+setup_step = Signal()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from . import views
+from .setup import views as setup
 
 app_name = "tenant_sso"
 
@@ -18,4 +19,13 @@ urlpatterns = [
     path("idp-initiated/<slug:org>/", views.idp_initiated, name="idp_initiated"),
     path("logout/", views.logout, name="logout"),
     path("logout/upstream/", views.logout_upstream, name="logout_upstream"),
+    # The self-service setup portal (docs/setup-portal.md).
+    path("setup/link/<str:token>/", setup.open_link, name="setup_open"),
+    path("setup/org/<slug:org>/", setup.overview, name="setup_overview"),
+    path("setup/org/<slug:org>/idp/<slug:key>/", setup.provider, name="setup_provider"),
+    path("setup/org/<slug:org>/idp/<slug:key>/check/", setup.check, name="setup_check"),
+    path("setup/org/<slug:org>/test/", setup.test, name="setup_test"),
+    path("setup/org/<slug:org>/test/groups/", setup.policy, name="setup_policy"),
+    path("setup/org/<slug:org>/domains/", setup.domains, name="setup_domains"),
+    path("setup/org/<slug:org>/live/", setup.live, name="setup_live"),
 ]

@@ -239,6 +239,7 @@ def idp_initiated(request: HttpRequest, org: str) -> HttpResponse:
 def callback(request: HttpRequest, org: str | None = None) -> HttpResponse:
     """The redirect URI: shared (``callback/``, Cognito) or an organization's own
     (``callback/<org>/``, OIDC); the ``state`` says which connection it belongs to."""
+    attempt = None
     try:
         _rate_limit(request)
         params = _query(request)
@@ -247,6 +248,10 @@ def callback(request: HttpRequest, org: str | None = None) -> HttpResponse:
             _rate_limit(request, attempt.get("connection"))
         login = flows.verify_callback(request, params, org=org)
     except flows.CallbackRefused as refused:
+        if attempt is not None and attempt.get("mode") == flows.LoginMode.SETUP and refused.connection is not None:
+            from .setup import views as setup_views  # the setup portal's test sign-in: back to its page
+
+            return setup_views.test_refused(request, refused.connection, refused.error)
         return error_response(request, refused.error, connection=refused.connection, claims=refused.claims)
     except SSOError as error:
         return error_response(request, error)
@@ -292,10 +297,18 @@ def _test_result(request: HttpRequest, login: flows.VerifiedLogin) -> HttpRespon
     return render(request, "tenant_sso/test_result.html", {"result": login, "denial": denial})
 
 
+def _setup_test_result(request: HttpRequest, login: flows.VerifiedLogin) -> HttpResponse:
+    """The setup portal's test sign-in: kept for the wizard, which shows it (no session)."""
+    from .setup import views as setup_views
+
+    return setup_views.test_finished(request, login)
+
+
 #: What a verified callback does, by the mode its login was started in (the one dispatch).
 FINISH: dict[flows.LoginMode, Callable[[HttpRequest, flows.VerifiedLogin], HttpResponse]] = {
     flows.LoginMode.LOGIN: _sign_in,
     flows.LoginMode.TEST: _test_result,
+    flows.LoginMode.SETUP: _setup_test_result,
 }
 
 

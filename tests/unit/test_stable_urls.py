@@ -32,3 +32,11 @@ def test_the_redirect_uri_is_shared_for_cognito_and_per_organization_for_oidc() 
 def test_the_idp_initiated_path_does_not_move() -> None:
     """Registered on the Cognito app client's CallbackURLs and in the SAML IdP's RelayState."""
     assert urls.idp_initiated("initech") == "/api/oidc/cognito/idp-initiated/initech/"
+
+
+def test_the_setup_portal_paths_do_not_move() -> None:
+    """Setup links already sent to customers must keep working."""
+    from django.urls import reverse
+
+    assert reverse("tenant_sso:setup_open", kwargs={"token": "t"}) == "/api/oidc/cognito/setup/link/t/"
+    assert reverse("tenant_sso:setup_overview", kwargs={"org": "acme"}) == "/api/oidc/cognito/setup/org/acme/"

@@ -148,7 +148,7 @@ def verify_callback(request: HttpRequest, params: dict[str, str], *, org: str | 
     connection = Connection.objects.select_related("organization").filter(pk=attempt["connection"]).first()
     # A disabled connection admits nobody; an admin's test login may still try it before it is
     # enabled (test mode never creates a user or a session).
-    if connection is None or not (connection.enabled or mode is LoginMode.TEST):
+    if connection is None or not (connection.enabled or mode.is_test):
         raise CallbackRefused(
             ConfigurationError("connection_disabled", detail="connection removed or disabled")
         )
@@ -165,7 +165,7 @@ def verify_callback(request: HttpRequest, params: dict[str, str], *, org: str | 
             groups = adapter.groups_from_claims(connection, claims)
             matched = adapter.check_access(connection, claims, groups)
         except AccessDenied as denial:
-            if mode is not LoginMode.TEST:
+            if not mode.is_test:
                 raise
             return VerifiedLogin(
                 connection, mode, attempt["next"], claims, groups, [], tokens["id_token"], denial

@@ -36,6 +36,14 @@ class LoginMode(StrEnum):
     LOGIN = "login"
     #: The admin's "Try login": the claims, groups and decision are shown; no user, no session.
     TEST = "test"
+    #: The setup portal's test sign-in (docs/setup-portal.md): like TEST, shown to the customer's
+    #: IT admin in the wizard; no user, no session.
+    SETUP = "setup"
+
+    @property
+    def is_test(self) -> bool:
+        """Nobody is signed in: the connection may be disabled, a policy refusal is shown."""
+        return self in (LoginMode.TEST, LoginMode.SETUP)
 
 
 # -- finding the connection ------------------------------------------------------------------
