@@ -141,7 +141,10 @@ def credentials_of(connection: Connection) -> list[Credential]:
                 expires_at=_secret_expiry(connection.client_secret_expires_on),
             )
         )
-    upstream = SAMLUpstream.objects.filter(connection=connection).first()
+    try:
+        upstream: SAMLUpstream | None = connection.saml_upstream  # select_related by tracked_connections()
+    except SAMLUpstream.DoesNotExist:
+        upstream = None
     if upstream is not None:
         found += certificate_credentials(connection, upstream)
     return sorted(found, key=lambda c: c.expires_at)
@@ -152,7 +155,7 @@ def tracked_connections() -> Any:
     return (
         Connection.objects.filter(enabled=True)
         .filter(Q(client_secret_expires_on__isnull=False) | Q(saml_upstream__isnull=False))
-        .select_related("organization")
+        .select_related("organization", "saml_upstream")
         .order_by("organization__slug", "pk")
     )
 

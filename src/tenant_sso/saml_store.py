@@ -85,6 +85,12 @@ def load_metadata(
     return parse_metadata(document, now=now or timezone.now(), url_ok=_url_ok)
 
 
+def _forget_cached_upstream(connection: Connection) -> None:
+    """The connection's cached ``saml_upstream`` (a reverse one-to-one) is stale after a write made
+    through another instance: the next access reads the row again."""
+    connection._state.fields_cache.pop("saml_upstream", None)
+
+
 def certificate_records(certificates: Iterable[Certificate], source: str) -> list[dict[str, Any]]:
     """The JSON form stored in ``SAMLUpstream.certificates`` (no key material beyond the public cert)."""
     return [
@@ -147,6 +153,7 @@ def record_upstream(
         upstream.metadata_read_at = now or timezone.now()
         upstream.metadata_error = ""
         upstream.save()
+    _forget_cached_upstream(connection)
     return upstream
 
 
@@ -167,6 +174,7 @@ def record_cognito_certificates(
             return certificates
         _replace_source(upstream, SOURCE_COGNITO, certificates)
         upstream.save(update_fields=["certificates", "updated_at"])
+    _forget_cached_upstream(connection)
     return certificates
 
 
@@ -228,6 +236,7 @@ def record_sp_certificates(
         changes["sp_encryption_certificate"] = as_pem(encryption_certificate)
     if changes:
         SAMLUpstream.objects.filter(connection=connection).update(**changes, updated_at=timezone.now())
+        _forget_cached_upstream(connection)
 
 
 def idp_initiated_url(org_slug: str, base_url: str) -> str:

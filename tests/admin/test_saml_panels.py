@@ -45,7 +45,7 @@ def test_saml_connection_page_shows_the_values_with_copy_buttons(admin_client: A
     values = copyable(html)
     assert values["sp_entity_id"] == "urn:amazon:cognito:sp:eu-west-1_AbC123xyz"
     assert values["acs_url"] == "https://acme.auth.eu-west-1.amazoncognito.com/saml2/idpresponse"
-    assert "okta-groups = one value per group" in values["attributes"]
+    assert values["groups_attribute"] == "okta-groups" and values["email_attribute"] == "email"
     assert "http://www.okta.com/exk1fcia6d6EMsf331d8" in html  # the IdP's entity ID
     expiry = re.search(r'<section class="module sso-panel" id="sso-expiry">(.*?)</section>', html, re.S)
     assert expiry and "SAML signing certificate CN=idp.example.com (from the metadata)" in expiry.group(1)

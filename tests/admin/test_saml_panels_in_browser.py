@@ -45,11 +45,10 @@ def test_copy_buttons_put_the_values_on_the_clipboard(
             button.click()
             page.wait_for_function("b => b.textContent === 'Copied'", arg=button.element_handle())
             assert page.evaluate("navigator.clipboard.readText()") == expected
-        attributes = page.locator("#sso-sp-attributes").text_content()
-        button = page.locator('button.sso-copy[data-copy="sso-sp-attributes"]')
+        button = page.locator('button.sso-copy[data-copy="sso-sp-groups_attribute"]')
         button.click()
         page.wait_for_function("b => b.textContent === 'Copied'", arg=button.element_handle())
-        assert page.evaluate("navigator.clipboard.readText()") == attributes
+        assert page.evaluate("navigator.clipboard.readText()") == "groups"
         assert page.locator("#sso-expiry .sso-expiry-warned").count() == 1
         page.locator("#sso-saml").scroll_into_view_if_needed()
         shot(page, "admin-saml-values")

@@ -49,7 +49,7 @@ def test_values_from_the_pool_and_the_connection(provisioner: Any, cognito: Any,
     assert values["sp_entity_id"] == f"urn:amazon:cognito:sp:{pool}"
     assert values["acs_url"] == f"https://{domain_of(cognito, pool)}/saml2/idpresponse"
     assert values["slo_url"] == f"https://{domain_of(cognito, pool)}/saml2/logout"
-    assert "email = the user's email address" in values["attributes"]
+    assert values["email_attribute"] == "email" and values["groups_attribute"] == "groups"
     assert "relay_state" not in values  # IdP-initiated off
     assert connection.client_id
 

@@ -155,3 +155,15 @@ def test_notices_of_a_replaced_credential_are_forgotten(make_connection: Any) ->
     connection.save()
     sweep(now=at(5))
     assert ExpiryNotice.objects.count() == 0
+
+
+def test_listing_every_credential_is_one_query(make_connection: Any, django_assert_num_queries: Any) -> None:
+    # The system check runs at every start: its cost must not grow with the number of tenants.
+    from tenant_sso.expiry import all_credentials
+
+    now = now_utc()
+    for slug in ("acme", "globex", "initech"):
+        connection = make_connection(slug)
+        record_upstream(connection, metadata=parse_metadata(okta_metadata([valid_certificate(now)]), now=now), preset="okta")
+    with django_assert_num_queries(1):
+        assert len(all_credentials()) == 3

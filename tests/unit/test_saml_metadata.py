@@ -284,3 +284,9 @@ def test_text_is_accepted_like_bytes() -> None:
 def test_a_certificate_longer_than_cognito_takes_is_refused() -> None:
     padded = okta_metadata([valid_certificate(NOW)]).replace(b"<ds:X509Certificate>", b"<ds:X509Certificate>" + b"A" * 4096, 1)
     refused(padded, "saml_metadata_certificate_too_long")
+
+
+def test_deeply_nested_documents_are_refused_without_a_crash() -> None:
+    depth = 100_000  # 700 kB: under the size limit, far deeper than any metadata
+    xml = b'<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">' + b"<a>" * depth + b"</a>" * depth
+    refused(xml + b"</md:EntitiesDescriptor>", "saml_metadata_not_idp")

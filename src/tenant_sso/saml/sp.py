@@ -68,16 +68,35 @@ def relay_state(
     )
 
 
-def attribute_statements(
-    preset: Preset, *, email_attribute: str = "", groups_attribute: str = "", roles_attribute: str = ""
-) -> str:
-    email = email_attribute or preset.email_attribute
-    groups = groups_attribute or preset.groups_attribute
-    roles = roles_attribute if roles_attribute else ""
-    lines = [f"{email} = the user's email address (required)", f"{groups} = one value per group (required)"]
+def attribute_values(
+    preset: Preset, *, email_attribute: str = "", groups_attribute: str = "", roles_attribute: str | None = None
+) -> list[SpValue]:
+    """One value per attribute the IdP must send, named as our Cognito mapping reads it."""
+    roles = preset.roles_attribute if roles_attribute is None else roles_attribute
+    values = [
+        SpValue(
+            "email_attribute",
+            "Attribute name: the user's email address (required)",
+            email_attribute or preset.email_attribute,
+            "Mapped to the user's email in Cognito (a required attribute of the user pool).",
+        ),
+        SpValue(
+            "groups_attribute",
+            "Attribute name: the user's groups, one value per group (required)",
+            groups_attribute or preset.groups_attribute,
+            f"Mapped to custom:groups; only members of the connection's allowed groups get in. {preset.notes}",
+        ),
+    ]
     if roles:
-        lines.append(f"{roles} = one value per role (optional)")
-    return "\n".join(lines)
+        values.append(
+            SpValue(
+                "roles_attribute",
+                "Attribute name: the user's roles (optional)",
+                roles,
+                "Mapped to custom:roles.",
+            )
+        )
+    return values
 
 
 def sp_values(
@@ -134,16 +153,11 @@ def sp_values(
             chosen.name_id_format,
             "A stable value per user; Cognito keys the federated user on it.",
         ),
-        SpValue(
-            "attributes",
-            "Attribute statements",
-            attribute_statements(
-                chosen,
-                email_attribute=email_attribute,
-                groups_attribute=groups_attribute,
-                roles_attribute=chosen.roles_attribute if roles_attribute is None else roles_attribute,
-            ),
-            chosen.notes,
+        *attribute_values(
+            chosen,
+            email_attribute=email_attribute,
+            groups_attribute=groups_attribute,
+            roles_attribute=roles_attribute,
         ),
     ]
     if sign_requests or single_logout:
