@@ -51,7 +51,7 @@ def test_relay_state_carries_the_authorize_parameters_when_idp_initiated() -> No
         "client_id": ["1example23456789"],
         "redirect_uri": ["https://app.example/sso/idp-initiated/acme/"],
         "response_type": ["code"],
-        "scope": ["openid email profile"],
+        "scope": ["openid"],
     }
 
 

@@ -21,7 +21,7 @@ from .presets import PRESETS, Preset
 SP_ENTITY_ID_PREFIX = "urn:amazon:cognito:sp:"
 IDP_RESPONSE_PATH = "/saml2/idpresponse"
 LOGOUT_PATH = "/saml2/logout"
-DEFAULT_SCOPES = ("openid", "email", "profile")
+DEFAULT_SCOPES = ("openid",)
 
 
 @dataclass(frozen=True)
