@@ -87,6 +87,22 @@ class Settings:
         return str(self._get("ADAPTER", "tenant_sso.adapter.SSOAdapter"))
 
     @property
+    def SCIM_SUBJECT_CLAIM(self) -> str:
+        """The ID token claim holding the upstream IdP's subject that SCIM sends as externalId
+        (e.g. ``oid`` for Entra ID); empty: ``sub`` (OIDC) or ``identities[].userId`` (Cognito)."""
+        return str(self._get("SCIM_SUBJECT_CLAIM", ""))
+
+    @property
+    def SCIM_MAX_RESULTS(self) -> int:
+        """Most resources one SCIM list response holds (``count`` is capped to it)."""
+        return max(1, int(self._get("SCIM_MAX_RESULTS", 200)))
+
+    @property
+    def RATE_LIMIT_PER_SCIM_TOKEN(self) -> int:
+        """SCIM requests per organization per window (Okta and Entra send bursts); 0: no limit."""
+        return int(self._get("RATE_LIMIT_PER_SCIM_TOKEN", 1200))
+
+    @property
     def BASE_URL(self) -> str:
         """Public base URL (``https://app.example.com``) for redirect URIs; empty: from the request."""
         return str(self._get("BASE_URL", "")).rstrip("/")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from . import views
+from .scim.urls import urlpatterns as scim_urlpatterns
 
 app_name = "tenant_sso"
 
@@ -16,4 +17,6 @@ urlpatterns = [
     path("callback/<slug:org>/", views.callback, name="connection_callback"),
     path("logout/", views.logout, name="logout"),
     path("logout/upstream/", views.logout_upstream, name="logout_upstream"),
+    # SCIM 2.0 provisioning per organization (docs/scim.md): scim/v2/<org>/Users...
+    *scim_urlpatterns,
 ]

@@ -76,6 +76,11 @@ class ConnectionKind:
         return group_claims.parse_groups(value, cognito=False)
 
     # -- logout ------------------------------------------------------------------------------
+    def upstream_subject(self, claims: dict[str, Any]) -> str:
+        """The customer IdP's own subject of the user (what a SCIM client sends as externalId):
+        the token's ``sub`` for a direct OIDC connection (docs/scim.md, "Linking")."""
+        return str(claims.get("sub", ""))
+
     def upstream_logout_url(self, connection: Connection) -> str:
         """The upstream IdP's end-session page a second logout hop goes to ("" when none)."""
         return ""

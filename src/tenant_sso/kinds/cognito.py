@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from .. import claims as group_claims
 from ..cognito import identifiers
-from ..cognito.claims import check_identity_provider
+from ..cognito.claims import check_identity_provider, parse_identities
 from ..cognito.endpoints import cognito_logout_url, cognito_metadata, domain_base_url
 from ..oidc.metadata import Cache, ProviderMetadata, check_endpoints
 from ..oidc.netguard import NetworkPolicy
@@ -64,6 +64,14 @@ class CognitoKind(ConnectionKind):
     def parse_groups(self, value: Any) -> list[str]:
         """Cognito's string shapes too: bracketed lists, JSON, URL-encoded values (claims.py)."""
         return group_claims.parse_groups(value, cognito=True)
+
+    def upstream_subject(self, claims: dict[str, Any]) -> str:
+        """Cognito's ``sub`` is its own; the upstream IdP's subject is ``identities[].userId``."""
+        for identity in parse_identities(claims.get("identities")):
+            user_id = identity.get("userId")
+            if isinstance(user_id, str) and user_id:
+                return user_id
+        return ""
 
     def upstream_logout_url(self, connection: Connection) -> str:
         """Cognito's ``/logout`` never ends the session at the customer's IdP (docs/cognito.md,
