@@ -469,6 +469,9 @@ class ScimGroup(models.Model):
     display_name = models.CharField(max_length=255)
     external_id = models.CharField(max_length=255, blank=True)
     members = models.ManyToManyField(ScimUser, blank=True, related_name="groups")
+    member_display = models.JSONField(
+        default=dict, blank=True, help_text=_("The display text the client gave each member (by SCIM id).")
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -367,7 +367,9 @@ def _sync_scim_groups_of(record: Any, *, lost: bool) -> None:
             session_index.revoke(SSOSession.objects.filter(user=user, connection=connection), SCIM_GROUP_REMOVED)
 
 
-def scim_replace_group(group: Any, display_name: str, external_id: str, member_ids: list[str]) -> Any:
+def scim_replace_group(
+    group: Any, display_name: str, external_id: str, member_ids: list[str], displays: dict[str, str]
+) -> Any:
     """Replace a SCIM group (PUT, or PATCH once applied) with exactly these members (SCIM ids of
     the organization's users; unknown ones are refused by the store before); the group row."""
     with transaction.atomic():
@@ -379,8 +381,9 @@ def scim_replace_group(group: Any, display_name: str, external_id: str, member_i
         renamed = group.display_name != display_name
         group.display_name = display_name
         group.external_id = external_id
+        group.member_display = {key: value for key, value in displays.items() if key in member_ids}
         group.version += 1
-        group.save(update_fields=["display_name", "external_id", "version", "updated_at"])
+        group.save(update_fields=["display_name", "external_id", "member_display", "version", "updated_at"])
         group.members.remove(*(before - after))
         group.members.add(*(after - before))
         touched = before ^ after if not renamed else before | after
@@ -389,10 +392,22 @@ def scim_replace_group(group: Any, display_name: str, external_id: str, member_i
         return group
 
 
-def scim_create_group(organization: Any, scim_id: Any, display_name: str, external_id: str, member_ids: list[str]) -> Any:
+def scim_create_group(
+    organization: Any,
+    scim_id: Any,
+    display_name: str,
+    external_id: str,
+    member_ids: list[str],
+    displays: dict[str, str],
+) -> Any:
+    """Create a SCIM group with these members; their mapped Django groups follow."""
     with transaction.atomic():
         group = ScimGroup.objects.create(
-            organization=organization, scim_id=scim_id, display_name=display_name, external_id=external_id
+            organization=organization,
+            scim_id=scim_id,
+            display_name=display_name,
+            external_id=external_id,
+            member_display={key: value for key, value in displays.items() if key in member_ids},
         )
         members = list(ScimUser.objects.filter(organization=organization, scim_id__in=member_ids).select_related("user"))
         group.members.add(*members)

@@ -38,8 +38,9 @@ from ..models import Organization, ScimGroup, ScimUser
 #: Attributes an equality filter is answered by the database for: SCIM name -> (model field, lookup).
 USER_FIELDS = {"username": "user_name__iexact", "externalid": "external_id", "id": "scim_id"}
 GROUP_FIELDS = {"displayname": "display_name__iexact", "externalid": "external_id", "id": "scim_id"}
-#: What a user's stored ``data`` never holds (kept in columns or computed).
-NOT_STORED = {"id", "meta", "groups", "active", "userName", "externalId", "schemas", "password"}
+#: What a user's stored ``data`` never holds (kept in columns or computed). ``active`` is kept
+#: only to know whether the client set it: the value is always the Django user's ``is_active``.
+NOT_STORED = {"id", "meta", "groups", "userName", "externalId", "schemas", "password"}
 
 
 def _version(number: int) -> str:
@@ -74,12 +75,16 @@ class OrganizationStorage(ScimStorage):
 
     # -- conversions -----------------------------------------------------------------------------
     def user_resource(self, record: ScimUser) -> Resource[Any]:
-        payload: dict[str, Any] = {key: value for key, value in record.data.items() if key not in NOT_STORED}
+        payload: dict[str, Any] = {
+            key: value for key, value in record.data.items() if key not in NOT_STORED and key != "active"
+        }
+        is_active = bool(getattr(record.user, "is_active", True))
+        if "active" in record.data or not is_active:  # a client that never set it sees it unset
+            payload["active"] = is_active
         payload.update(
             {
                 "id": str(record.scim_id),
                 "userName": record.user_name,
-                "active": bool(getattr(record.user, "is_active", True)),
                 "meta": {
                     "resourceType": "User",
                     "created": record.created_at.isoformat(),
@@ -112,7 +117,12 @@ class OrganizationStorage(ScimStorage):
         if group.external_id:
             payload["externalId"] = group.external_id
         members = [
-            {"value": str(m.scim_id), "display": m.user_name, "$ref": f"Users/{m.scim_id}", "type": "User"}
+            {
+                "value": str(m.scim_id),
+                "display": group.member_display.get(str(m.scim_id)) or m.user_name,
+                "$ref": f"Users/{m.scim_id}",
+                "type": "User",
+            }
             for m in group.members.all()
         ]
         if members:
@@ -140,6 +150,11 @@ class OrganizationStorage(ScimStorage):
             family_name=str(name.family_name or "") if name else "",
             data=data,
         )
+
+    @staticmethod
+    def _displays(resource: Resource[Any]) -> dict[str, str]:
+        group: Group = resource  # type: ignore[assignment]
+        return {str(m.value): str(m.display)[:255] for m in group.members or [] if m.value and m.display}
 
     def _member_ids(self, resource: Resource[Any]) -> list[str]:
         group: Group = resource  # type: ignore[assignment]
@@ -222,7 +237,8 @@ class OrganizationStorage(ScimStorage):
                 if ScimGroup.objects.filter(organization=self.organization, display_name__iexact=name).exists():
                     raise UniquenessException(detail=f"a group named {name!r} exists")
                 created = provisioning.scim_create_group(
-                    self.organization, uuid.uuid4(), name, str(group.external_id or ""), self._member_ids(resource)
+                    self.organization, uuid.uuid4(), name, str(group.external_id or ""), self._member_ids(resource),
+                    self._displays(resource),
                 )
                 return self.group_resource(self._group(str(created.scim_id)))
             values = self.user_values(resource)
@@ -245,7 +261,9 @@ class OrganizationStorage(ScimStorage):
                 taken = ScimGroup.objects.filter(organization=self.organization, display_name__iexact=name)
                 if taken.exclude(pk=current.pk).exists():
                     raise UniquenessException(detail=f"a group named {name!r} exists")
-                provisioning.scim_replace_group(current, name, str(group.external_id or ""), self._member_ids(resource))
+                provisioning.scim_replace_group(
+                    current, name, str(group.external_id or ""), self._member_ids(resource), self._displays(resource)
+                )
                 return self.group_resource(self._group(resource.id))
             record = self._user(resource.id)
             self._check_version(record.version, expected_version)
