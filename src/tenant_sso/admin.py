@@ -39,7 +39,18 @@ from django.utils.safestring import mark_safe
 from . import diagnostics, flows, stash
 from .exceptions import SSOError
 from .forms import ConnectionForm, OrganizationDomainForm, OrganizationForm
-from .models import Connection, FederatedIdentity, LoginEvent, Organization, OrganizationDomain, SSOSession
+from .models import (
+    Connection,
+    FederatedIdentity,
+    LoginEvent,
+    Organization,
+    OrganizationDomain,
+    ScimGroup,
+    ScimToken,
+    ScimUser,
+    SSOSession,
+)
+from .scim.admin_actions import issue_scim_token, revoke_scim_token
 
 #: Session key holding the last "Test connection" results of a connection (no secrets in them).
 DIAGNOSTICS_SESSION_KEY = stash.DIAGNOSTICS.key
@@ -178,7 +189,7 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("name", "slug", "domains__domain", "connections__client_id")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [OrganizationDomainInline, ConnectionInline]
-    actions = [onboard_to_cognito]
+    actions = [onboard_to_cognito, issue_scim_token, revoke_scim_token]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         queryset: QuerySet[Organization] = (
@@ -474,3 +485,35 @@ __all__ = [
     "SSOSessionAdmin",
     "connection_activity",
 ]
+
+
+# -- SCIM (docs/scim.md): read-only; SCIM clients and provisioning.py write these ---------------
+class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ScimToken)
+class ScimTokenAdmin(_ReadOnly):
+    list_display = ("organization", "hint", "created_at", "rotated_at", "last_used_at")
+    readonly_fields = list_display
+
+
+@admin.register(ScimUser)
+class ScimUserAdmin(_ReadOnly):
+    list_display = ("user_name", "organization", "external_id", "user", "updated_at")
+    list_filter = ("organization",)
+    search_fields = ("user_name", "external_id", "scim_id")
+    list_select_related = ("organization", "user")
+    readonly_fields = ("organization", "user", "scim_id", "user_name", "external_id", "data", "created_at", "updated_at")
+
+
+@admin.register(ScimGroup)
+class ScimGroupAdmin(_ReadOnly):
+    list_display = ("display_name", "organization", "external_id", "updated_at")
+    list_filter = ("organization",)
+    search_fields = ("display_name", "external_id")
+    readonly_fields = ("organization", "scim_id", "display_name", "external_id", "created_at", "updated_at")

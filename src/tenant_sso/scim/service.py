@@ -32,6 +32,7 @@ from scim2_models import (
     Context,
     InvalidValueException,
     Patch,
+    Resource,
     ResourceType,
     ScimProvider,
     ServiceProviderConfig,
@@ -40,6 +41,7 @@ from scim2_models import (
 )
 from scim2_models.resources.resource_type import SchemaExtension
 from pydantic import ValidationError
+from scim2_server.responses import ScimResponse
 from scim2_server.service import ScimService, scim_exception_of
 
 from ..conf import app_settings
@@ -172,6 +174,12 @@ class Service(ScimService):
             return model.model_validate(value, scim_ctx=scim_ctx)
         except ValidationError as exception:
             raise scim_exception_of(exception) from exception
+
+    def patch_response(self, base_url: str, resource: Resource[Any], response_parameters: Any) -> ScimResponse:
+        """200 with the resource, always: Okta reads the user back from a PATCH's answer (the
+        RFC allows 204 only as an option)."""
+        published = self.publish(base_url, resource)
+        return self.resource_response(published, Context.RESOURCE_REPLACEMENT_RESPONSE, response_parameters)
 
 
 @lru_cache(maxsize=4)
