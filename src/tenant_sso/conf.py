@@ -198,5 +198,30 @@ class Settings:
         """Attempts of a throttled Cognito call (exponential backoff with jitter in between)."""
         return int(self._get("COGNITO_MAX_ATTEMPTS", 6))
 
+    @property
+    def COGNITO_ENDPOINT_URL(self) -> str:
+        """The ``cognito-idp`` API endpoint boto3 calls; empty: AWS's own for the pool's region.
+
+        Tests and local development point it at moto's server or at the local identity provider
+        (``tenant_sso.devidp`` answers the user admin calls deprovisioning makes).
+        """
+        return str(self._get("COGNITO_ENDPOINT_URL", ""))
+
+    @property
+    def COGNITO_CLEAR_DELAY(self) -> int:
+        """Seconds between a Cognito login and the clearing of the pool user's groups, on a task
+        backend that can wait (a worker): another tab's sign-in under way keeps its groups."""
+        return int(self._get("COGNITO_CLEAR_DELAY", 30))
+
+    @property
+    def TASK_MAX_ATTEMPTS(self) -> int:
+        """Attempts of a background task whose work can fail (a Cognito call): docs/deprovisioning.md."""
+        return int(self._get("TASK_MAX_ATTEMPTS", 5))
+
+    @property
+    def TASK_RETRY_DELAY(self) -> float:
+        """Seconds before the first retry of a failed task; doubled at each attempt (cap 1 hour)."""
+        return float(self._get("TASK_RETRY_DELAY", 30.0))
+
 
 app_settings = Settings()

@@ -137,6 +137,8 @@ class PoolState:
         self._upstream: dict[str, dict[str, tuple[str, float]]] = {}
         self._refresh_tokens: dict[str, RefreshTokenRecord] = {}
         self._revoked_families: set[str] = set()
+        #: Admin API calls answered (operation, username, attribute names): what tests assert on.
+        self.admin_calls: list[tuple[str, str, tuple[str, ...]]] = []
         self._base_url: str | None = None
         self._server: DevIdPServer | None = None
 

@@ -89,6 +89,23 @@ class CognitoKind(ConnectionKind):
     ) -> str | None:
         return cognito_logout_url(metadata, client_id=connection.client_id, logout_uri=target)
 
+    def after_login(self, connection: Connection, identity: Any) -> None:
+        """Clear the pool user's groups/roles attributes so the next sign-in carries only what
+        the IdP sends then (Cognito keeps a value the IdP stopped sending): a task, so that a
+        failing Cognito call never holds or refuses this login (docs/deprovisioning.md)."""
+        from ..background import defer, later
+        from ..cognito.users import clear_target
+        from ..conf import app_settings
+        from ..tasks import clear_cognito_attributes
+
+        target = clear_target(connection, getattr(identity, "cognito_username", "")) if identity else None
+        if identity is not None and target is not None:
+            # Cognito mints each token from the pool user's attributes *now*: clearing at once
+            # would strip the groups from another tab's sign-in still under way. A worker waits
+            # a little; the immediate backend cannot (docs/deprovisioning.md, "Several tabs").
+            work = later(clear_cognito_attributes, app_settings.COGNITO_CLEAR_DELAY)
+            defer(work, identity.pk, target=target)
+
     def clean(self, connection: Connection) -> dict[str, str]:
         if not connection.cognito_domain:
             return {"cognito_domain": "A Cognito connection needs the user pool domain."}
