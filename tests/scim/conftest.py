@@ -57,3 +57,18 @@ def user_body(user_name: str = "ann@acme.com", external_id: str = "00u-ann", **e
         "active": True,
         **extra,
     }
+
+
+@pytest.fixture
+def pool(idp: Any) -> Any:
+    """The running DevIdP behind the ``idp`` server handle (its users, its admin API calls)."""
+    return getattr(idp, "idp", idp)
+
+
+@pytest.fixture
+def acme_scim(tenants: Any) -> Scim:
+    """SCIM for ``acme``, whose Cognito connection logs in through the local identity provider."""
+    from tenant_sso.scim import tokens
+
+    token, _ = tokens.issue(tenants["acme"].organization)
+    return Scim(Client(), "acme", token)
