@@ -14,11 +14,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .adapter import SSOAdapter, organization_has_domain, remember_domain, verified_email_domain
+from .adapter import SSOAdapter, remember_domain, verified_email_domain
 from . import session_index
 from .claims import allowed_matches, mapped_groups
 from .conf import app_settings
@@ -138,7 +138,7 @@ def scim_user_for_login(connection: Connection, claims: dict[str, Any]) -> Any:
         if len(found) == 1:
             return found[0].user
     domain = verified_email_domain(claims)
-    if domain is not None and organization_has_domain(connection, domain):
+    if domain is not None and _scim_domain_ok(connection.organization, domain):
         found = list(records.filter(user__email__iexact=str(claims["email"]).strip())[:2])
         if len(found) == 1:
             return found[0].user
@@ -235,21 +235,42 @@ class ScimUserValues:
     data: dict[str, Any]
 
 
+def _scim_domain_ok(organization: Any, domain: str) -> bool:
+    """Whether ``domain`` is the organization's, for linking by email: a verified one when the
+    organization requires verified domains (docs/scim.md, "Linking")."""
+    domains = OrganizationDomain.objects.filter(organization=organization, domain=domain.strip().lower())
+    if organization.require_verified_domains:
+        domains = domains.filter(verified_at__isnull=False)
+    return domains.exists()
+
+
 def _scim_link_target(organization: Any, values: ScimUserValues) -> Any:
     """An existing user of this organization the new SCIM user is (docs/scim.md, "Linking"):
     the user of an identity whose subject is the externalId, else of an identity with the same
     email in one of the organization's domains. None: a new user is created."""
     identities = FederatedIdentity.objects.filter(connection__organization=organization).select_related("user")
     if values.external_id:
-        for identity in identities.filter(subject=values.external_id)[:2]:
-            return identity.user
+        # The upstream subject is the identity's subject (direct OIDC), or the user id inside the
+        # Cognito username of a federated pool user ("<identity provider>_<upstream subject>").
+        pool_names = [
+            f"{name}_{values.external_id}"
+            for name in Connection.objects.filter(organization=organization)
+            .exclude(identity_provider="")
+            .values_list("identity_provider", flat=True)
+        ]
+        found = list(
+            identities.filter(Q(subject=values.external_id) | Q(cognito_username__in=pool_names))
+            .values_list("user_id", flat=True)
+            .distinct()[:2]
+        )
+        if len(found) == 1:
+            return get_user_model().objects.get(pk=found[0])
     email = values.email
     if email and "@" in email:
-        domain = email.rsplit("@", 1)[1].lower()
-        if OrganizationDomain.objects.filter(organization=organization, domain=domain).exists():
-            found = list(identities.filter(email__iexact=email)[:2])
-            if len(found) == 1:
-                return found[0].user
+        if _scim_domain_ok(organization, email.rsplit("@", 1)[1]):
+            users = list(identities.filter(email__iexact=email).values_list("user_id", flat=True).distinct()[:2])
+            if len(users) == 1:
+                return get_user_model().objects.get(pk=users[0])
     return None
 
 
