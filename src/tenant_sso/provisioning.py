@@ -220,6 +220,7 @@ def provision(
 SCIM_DEACTIVATED = "scim_deactivated"
 SCIM_DELETED = "scim_deleted"
 SCIM_GROUP_REMOVED = "scim_group_removed"
+SCIM_REACTIVATED = "scim_reactivated"
 
 
 @dataclass
@@ -288,14 +289,26 @@ def _apply_scim_values(user: Any, values: ScimUserValues) -> list[str]:
     return changed
 
 
-def _end_access(user: Any, reason: str) -> None:
-    """End every SSO session of ``user`` and queue the global sign-out of its Cognito users."""
+def _end_access(user: Any, reason: str) -> list[str]:
+    """End every SSO session of ``user`` and queue the global sign-out of its Cognito users;
+    the user's fields changed (for the caller's save).
+
+    The index ends the sessions it knows. A login racing this call (its checks passed just
+    before, its session written just after) is not in it yet: for a user without a usable
+    password (SSO only), a new unusable password changes Django's session auth hash, which
+    every session of the user was bound to at login, so such a session is refused by Django's
+    own check whatever its store (docs/scim.md, "Concurrency")."""
     session_index.revoke(SSOSession.objects.filter(user=user), reason)
+    changed = []
+    if hasattr(user, "has_usable_password") and not user.has_usable_password():
+        user.set_unusable_password()
+        changed.append("password")
     cognito = list(
         FederatedIdentity.objects.filter(user=user).exclude(cognito_username="").values_list("pk", flat=True)
     )
     if cognito:
         transaction.on_commit(lambda: _queue_cognito_sign_out(cognito))
+    return changed
 
 
 def _queue_cognito_sign_out(identity_pks: list[int]) -> None:
@@ -324,7 +337,7 @@ def scim_create_user(organization: Any, scim_id: Any, values: ScimUserValues) ->
             was_active = getattr(user, "is_active", True)
             changed = _apply_scim_values(user, values)
             if was_active and not values.active:
-                _end_access(user, SCIM_DEACTIVATED)
+                changed += _end_access(user, SCIM_DEACTIVATED)
             if changed:
                 user.save(update_fields=changed)
         return ScimUser.objects.create(
@@ -345,7 +358,12 @@ def scim_update_user(record: Any, values: ScimUserValues) -> Any:
         was_active = getattr(user, "is_active", True)
         changed = _apply_scim_values(user, values)
         if was_active and not values.active:
-            _end_access(user, SCIM_DEACTIVATED)  # before the save: the signal then finds none left
+            changed += _end_access(user, SCIM_DEACTIVATED)  # before the save: the signal finds none left
+        elif not was_active and values.active:
+            # A login that passed its checks just before the deactivation may have indexed its
+            # session just after it: inert while the user is inactive (Django loads no inactive
+            # user), it must not come back to life now. No session of an inactive user is legit.
+            session_index.revoke(SSOSession.objects.filter(user=user), SCIM_REACTIVATED)
         if changed:
             user.save(update_fields=changed)
         record.user_name = values.user_name
@@ -362,10 +380,12 @@ def scim_delete_user(record: Any) -> None:
     with transaction.atomic():
         record = ScimUser.objects.select_for_update().get(pk=record.pk)
         user = get_user_model().objects.select_for_update().get(pk=record.user_id)
-        _end_access(user, SCIM_DELETED)
+        changed = _end_access(user, SCIM_DELETED)
         if getattr(user, "is_active", False):
             user.is_active = False
-            user.save(update_fields=["is_active"])
+            changed.append("is_active")
+        if changed:
+            user.save(update_fields=changed)
         groups = list(record.groups.all())
         record.groups.clear()
         _sync_scim_groups_of(record, lost=bool(groups))
