@@ -18,8 +18,8 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .adapter import SSOAdapter, remember_domain, verified_email_domain
 from . import session_index
+from .adapter import SSOAdapter, remember_domain, verified_email_domain
 from .claims import allowed_matches, mapped_groups
 from .conf import app_settings
 from .exceptions import AccessDenied

@@ -15,7 +15,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.services.helpers import AppBrowser, create_acme, on, services_env, sign_in_at_idp, start_idp, start_login
+from tests.services.helpers import (
+    AppBrowser,
+    create_acme,
+    on,
+    services_env,
+    sign_in_at_idp,
+    start_idp,
+    start_login,
+)
 from tests.services.servers import free_port, manage
 from tests.support.pages import ME
 
@@ -29,7 +37,7 @@ PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 @pytest.fixture
 def scim_app(database_url: str, redis_url: str, start_app: Any) -> Any:
     port = free_port()
-    idp, idp_server = start_idp([f"http://127.0.0.1:{port}"])
+    _idp, idp_server = start_idp([f"http://127.0.0.1:{port}"])
     try:
         env = services_env(database_url, redis_url)
         create_acme(env, idp_server)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -26,7 +27,7 @@ def issue_scim_token(modeladmin: Any, request: HttpRequest, queryset: QuerySet[A
         **modeladmin.admin_site.each_context(request),
         "title": f"SCIM token of {organization}",
         "organization": organization,
-        "checkbox": admin.helpers.ACTION_CHECKBOX_NAME,
+        "checkbox": helpers.ACTION_CHECKBOX_NAME,
         "rotating": exists,
     }
     if exists and "confirm" not in request.POST:

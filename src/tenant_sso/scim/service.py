@@ -21,15 +21,16 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from pydantic import ValidationError
 from scim2_models import (
     AuthenticationScheme,
     Bulk,
     ChangePassword,
+    Context,
     EnterpriseUser,
     ETag,
     Filter,
     Group,
-    Context,
     InvalidValueException,
     Patch,
     Resource,
@@ -39,8 +40,6 @@ from scim2_models import (
     Sort,
     User,
 )
-from scim2_models.resources.resource_type import SchemaExtension
-from pydantic import ValidationError
 from scim2_server.responses import ScimResponse
 from scim2_server.service import ScimService, scim_exception_of
 
@@ -64,7 +63,7 @@ def _config() -> ServiceProviderConfig:
         etag=ETag(supported=False),
         authentication_schemes=[
             AuthenticationScheme(
-                type="oauthbearertoken",
+                type=AuthenticationScheme.Type.oauthbearertoken,
                 name="Bearer token",
                 description="The organization's SCIM token (manage.py sso_scim_token create --org SLUG).",
                 primary=True,
@@ -75,13 +74,15 @@ def _config() -> ServiceProviderConfig:
 
 @lru_cache(maxsize=4)
 def _provider(max_results: int) -> ScimProvider:
-    user_type = ResourceType(
-        id="User",
-        name="User",
-        endpoint="/Users",
-        description="User Account",
-        schema_=USER_SCHEMA,
-        schema_extensions=[SchemaExtension(schema_=ENTERPRISE, required=False)],
+    user_type = ResourceType.model_validate(
+        {
+            "id": "User",
+            "name": "User",
+            "endpoint": "/Users",
+            "description": "User Account",
+            "schema": USER_SCHEMA,
+            "schemaExtensions": [{"schema": ENTERPRISE, "required": False}],
+        }
     )
     group_type = ResourceType.from_resource(Group)
     return ScimProvider([User, EnterpriseUser, Group], [user_type, group_type], config=_config())

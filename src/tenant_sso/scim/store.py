@@ -258,8 +258,8 @@ class OrganizationStorage(ScimStorage):
                 self._check_version(current.version, expected_version)
                 group: Group = resource  # type: ignore[assignment]
                 name = str(group.display_name or "")
-                taken = ScimGroup.objects.filter(organization=self.organization, display_name__iexact=name)
-                if taken.exclude(pk=current.pk).exists():
+                groups = ScimGroup.objects.filter(organization=self.organization, display_name__iexact=name)
+                if groups.exclude(pk=current.pk).exists():
                     raise UniquenessException(detail=f"a group named {name!r} exists")
                 provisioning.scim_replace_group(
                     current, name, str(group.external_id or ""), self._member_ids(resource), self._displays(resource)
@@ -296,4 +296,4 @@ def _matches(search_request: SearchRequest[Any], resource: Resource[Any]) -> boo
         return False
 
 
-__all__ = ["OrganizationStorage", "Meta"]
+__all__ = ["Meta", "OrganizationStorage"]

@@ -102,7 +102,7 @@ def endpoint(request: HttpRequest, org: str, rest: str | None = None) -> HttpRes
         method=str(request.method),
         base_url=_base_url(request, organization.slug),
         path=path,
-        query={key: request.GET[key] for key in request.GET},
+        query={str(key): str(value) for key, value in request.GET.items()},
         headers=list(request.headers.items()),
         body=request.body if len(request.body) <= service.MAX_BODY else b"",
         subject=organization,
