@@ -68,3 +68,12 @@ def test_rate_limited_per_organization(scim: Any, settings: Any) -> None:
     assert codes == [200, 200, 200, 429, 429]
     limited = scim("GET", "/Users")
     assert limited.json_body["status"] == "429" and limited["Retry-After"]
+
+
+def test_a_huge_body_is_refused_before_it_is_read(scim: Any) -> None:
+    from tenant_sso.scim.service import MAX_BODY
+
+    response = scim("POST", "/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                                      "userName": "x" * (MAX_BODY + 10)})
+    assert response.status_code == 413
+    assert response.json_body["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from scim2_models import SCIMException, UnauthorizedException
+from scim2_models import PayloadTooLargeException, SCIMException, UnauthorizedException
 from scim2_server.handler import ScimHandler
 from scim2_server.requests import ScimRequest
 from scim2_server.responses import ScimResponse
@@ -98,16 +98,24 @@ def endpoint(request: HttpRequest, org: str, rest: str | None = None) -> HttpRes
         throttling.over("scim_auth", client, app_settings.RATE_LIMIT_PER_IP)
         _audit(request, None, REASONS["unauthorized"], {**detail, "organization": org[:100]})
         return _response(svc.error_response(UnauthorizedException()))
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > service.MAX_BODY:
+        result = svc.error_response(PayloadTooLargeException(detail=f"request body over {service.MAX_BODY} bytes"))
+        _audit(request, organization, REASONS["refused"], {**detail, "status": int(result.status)})
+        return _response(result)
     scim_request = ScimRequest(
         method=str(request.method),
         base_url=_base_url(request, organization.slug),
         path=path,
         query={str(key): str(value) for key, value in request.GET.items()},
         headers=list(request.headers.items()),
-        body=request.body if len(request.body) <= service.MAX_BODY else b"",
+        body=request.body,
         subject=organization,
     )
-    storage = OrganizationStorage(organization, {rt.name: svc.get_model(rt) for rt in svc.provider.resource_types})
+    storage = OrganizationStorage(organization, {str(rt.name): svc.get_model(rt) for rt in svc.provider.resource_types})
     handler = ScimHandler(svc, storage)
     try:
         with transaction.atomic():
