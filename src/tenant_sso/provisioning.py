@@ -130,18 +130,26 @@ def scim_user_for_login(connection: Connection, claims: dict[str, Any]) -> Any:
     ``TENANT_SSO_SCIM_SUBJECT_CLAIM``), else the one whose email is the token's verified email in
     one of the organization's domains. Inactive users are returned too: the login is then
     refused with ``user_inactive``. None when the organization has no such SCIM user."""
-    records = ScimUser.objects.filter(organization_id=connection.organization_id).select_related("user")
     claim = app_settings.SCIM_SUBJECT_CLAIM
     subject = str(claims.get(claim) or "") if claim else kind_of(connection).upstream_subject(claims)
-    if subject:
-        found = list(records.filter(external_id=subject)[:2])
-        if len(found) == 1:
-            return found[0].user
     domain = verified_email_domain(claims)
-    if domain is not None and _scim_domain_ok(connection.organization, domain):
-        found = list(records.filter(user__email__iexact=str(claims["email"]).strip())[:2])
-        if len(found) == 1:
-            return found[0].user
+    email = str(claims.get("email", "")).strip() if domain is not None else ""
+    wanted = Q(external_id=subject) if subject else Q(pk__in=[])
+    if email:
+        domains = OrganizationDomain.objects.filter(organization_id=connection.organization_id, domain=domain)
+        if connection.organization.require_verified_domains:
+            domains = domains.filter(verified_at__isnull=False)
+        wanted |= Q(user__email__iexact=email) & Q(Exists(domains))
+    # One query for both rules (a first login's round trips are pinned); the rules' order here.
+    rows = list(
+        ScimUser.objects.filter(wanted, organization_id=connection.organization_id).select_related("user")[:4]
+    )
+    by_subject = [r for r in rows if subject and r.external_id == subject]
+    if len(by_subject) == 1:
+        return by_subject[0].user
+    by_email = [r for r in rows if email and str(getattr(r.user, "email", "")).lower() == email.lower()]
+    if not by_subject and len(by_email) == 1:
+        return by_email[0].user
     return None
 
 
