@@ -207,12 +207,13 @@ class OrganizationStorage(ScimStorage):
     def search(
         self, resource_types: list[ResourceType], search_request: SearchRequest[Any], *, position: Any = None
     ) -> SearchPage:
-        names = {rt.name for rt in resource_types}
+        names = [name for name in ("User", "Group") if name in {rt.name for rt in resource_types}]
         equality = _equality(search_request)
-        found: list[Resource[Any]] = []
-        for name in ("User", "Group"):
-            if name not in names:
-                continue
+        start = search_request.start_index_0 or 0
+        stop = None if search_request.count is None else start + search_request.count
+        sets: list[tuple[Any, Any]] = []
+        exact = True  # whether the database alone answers the filter (then it pages too)
+        for name in names:
             fields = USER_FIELDS if name == "User" else GROUP_FIELDS
             rows: Any = self._users() if name == "User" else self._groups()
             if equality is not None and equality[0] in fields:
@@ -220,13 +221,18 @@ class OrganizationStorage(ScimStorage):
                 if fields[equality[0]] == "scim_id":
                     value = _uuid(value)
                 rows = rows.filter(**{fields[equality[0]]: value}) if value is not None else rows.none()
-            convert = self.user_resource if name == "User" else self.group_resource
-            for row in rows:
-                resource = convert(row)
-                if search_request.filter is None or _matches(search_request, resource):
-                    found.append(resource)
-        start = search_request.start_index_0 or 0
-        stop = None if search_request.count is None else start + search_request.count
+            elif search_request.filter is not None:
+                exact = False
+            sets.append((rows, self.user_resource if name == "User" else self.group_resource))
+        if exact and len(sets) == 1:
+            rows, convert = sets[0]
+            return SearchPage(rows.count(), [convert(row) for row in rows[start:stop]])
+        found = [
+            resource
+            for rows, convert in sets
+            for resource in map(convert, rows)
+            if search_request.filter is None or _matches(search_request, resource)
+        ]
         return SearchPage(len(found), found[start:stop])
 
     def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
