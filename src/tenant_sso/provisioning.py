@@ -273,14 +273,23 @@ def _scim_link_target(organization: Any, values: ScimUserValues) -> Any:
             .distinct()[:2]
         )
         if len(found) == 1:
-            return get_user_model().objects.get(pk=found[0])
+            return _own_user(organization, found[0])
     email = values.email
     if email and "@" in email:
         if _scim_domain_ok(organization, email.rsplit("@", 1)[1]):
             users = list(identities.filter(email__iexact=email).values_list("user_id", flat=True).distinct()[:2])
             if len(users) == 1:
-                return get_user_model().objects.get(pk=users[0])
+                return _own_user(organization, users[0])
     return None
+
+
+def _own_user(organization: Any, user_id: Any) -> Any:
+    """The user, unless another organization also has it (an identity or a SCIM record there):
+    one organization's SCIM client must not deactivate another's user. None: a new user."""
+    elsewhere = FederatedIdentity.objects.filter(user_id=user_id).exclude(connection__organization=organization)
+    if elsewhere.exists() or ScimUser.objects.filter(user_id=user_id).exclude(organization=organization).exists():
+        return None
+    return get_user_model().objects.get(pk=user_id)
 
 
 def _apply_scim_values(user: Any, values: ScimUserValues) -> list[str]:

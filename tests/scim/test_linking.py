@@ -88,3 +88,12 @@ def test_an_inactive_scim_user_is_found_and_the_login_refused(scim: Any, scim_co
         provision(SSOAdapter(), scim_connection, claims(), [])
     assert refused.value.code == "user_inactive"
     assert not FederatedIdentity.objects.exists()  # refused before any write
+
+
+def test_never_links_a_user_another_organization_also_has(scim: Any, scim_connection: Any, make_connection: Any,
+                                                          make_identity: Any) -> None:
+    existing = provision(SSOAdapter(), scim_connection, claims(sub="00u-ann"), []).user
+    globex = make_connection("globex", kind="oidc", email_domains=["globex.com"])
+    make_identity(globex, user=existing, subject="g-ann")
+    assert scim("POST", "/Users", user_body(external_id="00u-ann")).status_code == 201
+    assert ScimUser.objects.get().user != existing  # a new account: acme's SCIM cannot deactivate it
