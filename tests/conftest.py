@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from tests.support.cognito import CREDENTIALS
 from tests.support.driver import IdPBrowser
 from tests.support.idp import GLOBEX_ADMINS, GLOBEX_ENGINEERS, idp_config
 
@@ -19,9 +20,18 @@ hypothesis_settings.load_profile("tenant_sso")
 
 
 @pytest.fixture
-def idp(devidp_factory: Any) -> Any:
-    """The local identity provider, started on 127.0.0.1 for this test."""
-    return devidp_factory(idp_config())
+def idp(devidp_factory: Any, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The local identity provider, started on 127.0.0.1 for this test.
+
+    It also answers the Cognito admin API calls a login queues (clearing the pool user's groups:
+    docs/deprovisioning.md), so boto3 is pointed at it, with dummy credentials.
+    """
+    server = devidp_factory(idp_config())
+    settings.TENANT_SSO_COGNITO_ENDPOINT_URL = server.base_url
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name.upper(), value)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return server
 
 
 @pytest.fixture

@@ -46,11 +46,15 @@ from .models import (
     LoginEvent,
     Organization,
     OrganizationDomain,
+    ScimGroup,
+    ScimToken,
+    ScimUser,
     SetupEvent,
     SetupLink,
     SetupState,
     SSOSession,
 )
+from .scim.admin_actions import issue_scim_token, revoke_scim_token
 from .setup import admin_actions as setup_admin
 
 #: Session key holding the last "Test connection" results of a connection (no secrets in them).
@@ -299,7 +303,7 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("name", "slug", "domains__domain", "connections__client_id")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [OrganizationDomainInline, ConnectionInline]
-    actions = [onboard_to_cognito, check_organization_domains, *setup_admin.ACTIONS]
+    actions = [onboard_to_cognito, check_organization_domains, issue_scim_token, revoke_scim_token, *setup_admin.ACTIONS]
     setup_status = staticmethod(setup_admin.setup_status)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
@@ -602,3 +606,35 @@ __all__ = [
 admin.site.register(SetupLink, setup_admin.SetupLinkAdmin)
 admin.site.register(SetupEvent, setup_admin.SetupEventAdmin)
 admin.site.register(SetupState, setup_admin.SetupStateAdmin)
+
+
+# -- SCIM (docs/scim.md): read-only; SCIM clients and provisioning.py write these ---------------
+class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ScimToken)
+class ScimTokenAdmin(_ReadOnly):
+    list_display = ("organization", "hint", "created_at", "rotated_at", "last_used_at")
+    readonly_fields = list_display
+
+
+@admin.register(ScimUser)
+class ScimUserAdmin(_ReadOnly):
+    list_display = ("user_name", "organization", "external_id", "user", "updated_at")
+    list_filter = ("organization",)
+    search_fields = ("user_name", "external_id", "scim_id")
+    list_select_related = ("organization", "user")
+    readonly_fields = ("organization", "user", "scim_id", "user_name", "external_id", "data", "created_at", "updated_at")
+
+
+@admin.register(ScimGroup)
+class ScimGroupAdmin(_ReadOnly):
+    list_display = ("display_name", "organization", "external_id", "updated_at")
+    list_filter = ("organization",)
+    search_fields = ("display_name", "external_id")
+    readonly_fields = ("organization", "scim_id", "display_name", "external_id", "created_at", "updated_at")

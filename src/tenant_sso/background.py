@@ -14,14 +14,17 @@ retry what can fail (docs/deprovisioning.md).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
+
+from django.utils import timezone
 
 try:  # Django 6.0+
     from django.tasks import task
 except ImportError:  # Django 5.2: the backport, same API
     from django_tasks import task  # type: ignore[no-redef]
 
-__all__ = ["defer", "task"]
+__all__ = ["defer", "later", "task"]
 
 logger = logging.getLogger("tenant_sso.audit")
 
@@ -36,3 +39,16 @@ def defer(work: Any, *args: Any, **kwargs: Any) -> Any:
     except Exception as error:  # a queue that is down must not turn a login into a 500
         logger.error("task %s not queued: %s", getattr(work, "name", work), type(error).__name__)
         return None
+
+
+def later(work: Any, seconds: float) -> Any:
+    """``work`` set to run ``seconds`` from now when its backend can wait (a worker's queue);
+    ``work`` unchanged otherwise (the immediate backend runs it at once)."""
+    if seconds <= 0:
+        return work
+    try:
+        if not work.get_backend().supports_defer:
+            return work
+    except Exception:  # an unknown backend: defer() reports it
+        return work
+    return work.using(run_after=timezone.now() + timedelta(seconds=seconds))

@@ -87,6 +87,22 @@ class Settings:
         return str(self._get("ADAPTER", "tenant_sso.adapter.SSOAdapter"))
 
     @property
+    def SCIM_SUBJECT_CLAIM(self) -> str:
+        """The ID token claim holding the upstream IdP's subject that SCIM sends as externalId
+        (e.g. ``oid`` for Entra ID); empty: ``sub`` (OIDC) or ``identities[].userId`` (Cognito)."""
+        return str(self._get("SCIM_SUBJECT_CLAIM", ""))
+
+    @property
+    def SCIM_MAX_RESULTS(self) -> int:
+        """Most resources one SCIM list response holds (``count`` is capped to it)."""
+        return max(1, int(self._get("SCIM_MAX_RESULTS", 200)))
+
+    @property
+    def RATE_LIMIT_PER_SCIM_TOKEN(self) -> int:
+        """SCIM requests per organization per window (Okta and Entra send bursts); 0: no limit."""
+        return int(self._get("RATE_LIMIT_PER_SCIM_TOKEN", 1200))
+
+    @property
     def BASE_URL(self) -> str:
         """Public base URL (``https://app.example.com``) for redirect URIs; empty: from the request."""
         return str(self._get("BASE_URL", "")).rstrip("/")
@@ -240,6 +256,30 @@ class Settings:
         """Mail domains refused as an organization's domain in addition to the package's list
         (tenant_sso.consumer_domains)."""
         return [str(value).strip().lower() for value in self._get("EXTRA_CONSUMER_DOMAINS", [])]
+    @property
+    def COGNITO_ENDPOINT_URL(self) -> str:
+        """The ``cognito-idp`` API endpoint boto3 calls; empty: AWS's own for the pool's region.
+
+        Tests and local development point it at moto's server or at the local identity provider
+        (``tenant_sso.devidp`` answers the user admin calls deprovisioning makes).
+        """
+        return str(self._get("COGNITO_ENDPOINT_URL", ""))
+
+    @property
+    def COGNITO_CLEAR_DELAY(self) -> int:
+        """Seconds between a Cognito login and the clearing of the pool user's groups, on a task
+        backend that can wait (a worker): another tab's sign-in under way keeps its groups."""
+        return int(self._get("COGNITO_CLEAR_DELAY", 30))
+
+    @property
+    def TASK_MAX_ATTEMPTS(self) -> int:
+        """Attempts of a background task whose work can fail (a Cognito call): docs/deprovisioning.md."""
+        return int(self._get("TASK_MAX_ATTEMPTS", 5))
+
+    @property
+    def TASK_RETRY_DELAY(self) -> float:
+        """Seconds before the first retry of a failed task; doubled at each attempt (cap 1 hour)."""
+        return float(self._get("TASK_RETRY_DELAY", 30.0))
 
 
 app_settings = Settings()

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from . import crypto
@@ -381,6 +382,7 @@ class LoginEvent(models.Model):
         REVOKED = "revoked", _("session revoked")
         DOMAIN = "domain", _("domain claim or check")
         EXPIRY = "expiry", _("credential expiring")
+        SCIM = "scim", _("SCIM provisioning")
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     organization = models.ForeignKey(
@@ -589,3 +591,80 @@ class SetupEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.reason}"
+
+
+# -- SCIM 2.0 provisioning (docs/scim.md) -------------------------------------------------------
+class ScimToken(models.Model):
+    """The organization's SCIM bearer token: only its SHA-256 digest is kept (shown once)."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="scim_token")
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=12, editable=False, help_text=_("The token's first characters."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "SCIM token"
+
+    def __str__(self) -> str:
+        return f"SCIM token of {self.organization} ({self.hint}...)"
+
+
+class ScimUser(models.Model):
+    """A user provisioned by the organization's SCIM client, and the SCIM attributes kept for it.
+
+    ``user`` is the Django user (shared with the SSO identities: docs/scim.md, "Linking").
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="scim_users")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scim_records")
+    scim_id = models.UUIDField(unique=True, editable=False)
+    user_name = models.CharField(max_length=255)
+    external_id = models.CharField(max_length=255, blank=True, db_index=True)
+    data = models.JSONField(default=dict, blank=True, help_text=_("The SCIM attributes as last written."))
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "SCIM user"
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("user_name"), "organization", name="tenant_sso_scim_user_name"
+            ),
+            models.UniqueConstraint(fields=["organization", "user"], name="tenant_sso_scim_user_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_name} ({self.organization})"
+
+
+class ScimGroup(models.Model):
+    """A group pushed by the organization's SCIM client; its displayName is the IdP group name
+    the connections' ``group_mapping`` maps to Django groups."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="scim_groups")
+    scim_id = models.UUIDField(unique=True, editable=False)
+    display_name = models.CharField(max_length=255)
+    external_id = models.CharField(max_length=255, blank=True)
+    members = models.ManyToManyField(ScimUser, blank=True, related_name="groups")
+    member_display = models.JSONField(
+        default=dict, blank=True, help_text=_("The display text the client gave each member (by SCIM id).")
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "SCIM group"
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("display_name"), "organization", name="tenant_sso_scim_group_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} ({self.organization})"

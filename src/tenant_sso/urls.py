@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import path
 
 from . import views
+from .scim.urls import urlpatterns as scim_urlpatterns
 from .setup import views as setup
 
 app_name = "tenant_sso"
@@ -28,4 +29,6 @@ urlpatterns = [
     path("setup/org/<slug:org>/test/groups/", setup.policy, name="setup_policy"),
     path("setup/org/<slug:org>/domains/", setup.domains, name="setup_domains"),
     path("setup/org/<slug:org>/live/", setup.live, name="setup_live"),
+    # SCIM 2.0 provisioning per organization (docs/scim.md): scim/v2/<org>/Users...
+    *scim_urlpatterns,
 ]

@@ -54,12 +54,18 @@ def require_boto3() -> None:
 
 
 def default_client_factory(region: str) -> Any:
-    """A real ``cognito-idp`` client, with botocore's own retries off (:mod:`.throttle` retries)."""
+    """A real ``cognito-idp`` client, with botocore's own retries off (:mod:`.throttle` retries).
+
+    ``TENANT_SSO_COGNITO_ENDPOINT_URL``, when set, replaces AWS's endpoint (moto, the devidp).
+    """
     boto3 = _boto3()
     from botocore.config import Config  # type: ignore[import-untyped]
 
+    from ..conf import app_settings
+
     config = Config(retries={"total_max_attempts": 1}, connect_timeout=5, read_timeout=30)
-    return boto3.client("cognito-idp", region_name=region, config=config)
+    endpoint = app_settings.COGNITO_ENDPOINT_URL or None
+    return boto3.client("cognito-idp", region_name=region, config=config, endpoint_url=endpoint)
 
 
 class CognitoAPI:
@@ -145,6 +151,7 @@ AWS_ERRORS: Mapping[str | tuple[str, str], tuple[str, str]] = {
     "UnrecognizedClientException": _ACCESS_DENIED,
     "InvalidClientTokenId": _ACCESS_DENIED,
     "ExpiredTokenException": _ACCESS_DENIED,
+    "UserNotFoundException": ("cognito_user_not_found", "{operation}: no such user in pool {pool}."),
     ("ResourceNotFoundException", "describe_user_pool"): (
         "cognito_pool_not_found",
         "User pool {pool} does not exist in this account and region (or is not visible to "

@@ -108,6 +108,9 @@ class AuthorizeEndpoints(SamlBroker):
             # Silent SSO with the hosted domain's session cookie (Cognito's lives one hour).
             session = self._live_session(request.cookies.get(SESSION_COOKIE), now)
             if session is not None and not interactive and session.user_key[0] in candidates:
+                if single(q, "identity_provider") is not None and not self._refederate(session.user_key):
+                    session = None  # the upstream user is gone or refused: its sign-in page
+            if session is not None and not interactive and session.user_key[0] in candidates:
                 code = self._new_code(
                     client,
                     redirect_uri,
@@ -294,6 +297,21 @@ class AuthorizeEndpoints(SamlBroker):
             headers.append(cookie_header(UPSTREAM_COOKIE, upstream_id, 8 * 3600))
         code = self._new_code(client, redirect_uri, user_key, scopes, nonce, challenge, int(now), now)
         return redirect(add_query(redirect_uri, {"code": code, "state": state}), headers)
+
+    def _refederate(self, user_key: tuple[str, str]) -> bool:
+        """With ``identity_provider``, Cognito redirects to the IdP even when its own session
+        cookie is live (AWS: "it silently redirects your user to the sign-in page for that
+        IdP"); the IdP's session signs the user in again and the pool user's attributes are
+        synced from what the IdP sends now. ``False`` when the upstream user is gone or refused."""
+        idp_name, sub = user_key
+        user = self._users[idp_name].get(sub)
+        if user is None:
+            return False
+        try:
+            self._federated_login(idp_name, user)
+        except DevIdPSignInError:
+            return False
+        return True
 
     def _live_session(self, session_id: str | None, now: float) -> Session | None:
         session = self._sessions.get(session_id or "")

@@ -141,6 +141,8 @@ class PoolState:
         self._saml_metadata: dict[str, Any] = {}
         self._saml_pending: dict[str, Any] = {}
         self._saml_seen: dict[str, float] = {}
+        #: Admin API calls answered (operation, username, attribute names): what tests assert on.
+        self.admin_calls: list[tuple[str, str, tuple[str, ...]]] = []
         self._base_url: str | None = None
         self._server: DevIdPServer | None = None
 

@@ -15,6 +15,8 @@ Amazon Cognito's (see ``docs/cognito.md`` in the repository):
 * ``GET /logout`` -- Cognito's non-standard logout (both forms)
 * ``GET /upstream/{IdPName}/logout`` -- sign-out at the *upstream* IdP (devidp only)
 * ``POST /saml2/idpresponse`` -- a SAML IdP's Response (:mod:`.saml_broker`)
+* ``POST /`` with ``X-Amz-Target`` -- the Cognito admin API calls of :mod:`.admin_api`
+  (``AdminGetUser``, ``AdminDeleteUserAttributes``, ``AdminUserGlobalSignOut``)
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from .admin_api import AdminAPI
 from .authorize import AuthorizeEndpoints
 from .claims import PoolUser
 from .config import ClientConfig, UserConfig
@@ -35,7 +38,7 @@ from .token import TokenEndpoints
 from .web import BadRequest, Request, Response, json_response, text_response
 
 
-class DevIdP(AuthorizeEndpoints, TokenEndpoints):
+class DevIdP(AuthorizeEndpoints, TokenEndpoints, AdminAPI):
     """A local, AWS-free stand-in for a Cognito user pool with federated OIDC providers.
 
     >>> idp = DevIdP(DevIdPConfig.from_dict(config_dict))            # doctest: +SKIP
@@ -321,8 +324,11 @@ class DevIdP(AuthorizeEndpoints, TokenEndpoints):
             "/oauth2/revoke": (("POST",), self._revoke),
             "/logout": (("GET",), self._logout),
             ACS_PATH: (("POST",), self._saml_acs),
+            "/": (("POST",), self._admin_api),
         }
         route = routes.get(request.path)
+        if request.path == "/" and request.method != "POST":
+            route = None  # only the admin API lives at the root
         if route is None and request.path.startswith("/upstream/"):
             route = (("GET",), self._upstream_logout)
         if route is None:

@@ -135,6 +135,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k: v for k, v in self.headers.items()}
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         form: dict[str, list[str]] = {}
+        body = b""
         if self.command == "POST":
             if self.headers.get("Transfer-Encoding"):
                 raise BadRequest("chunked request bodies are not supported")
@@ -155,6 +156,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers=headers,
             cookies=parse_cookies(self.headers.get("Cookie")),
             content_type=content_type,
+            body=body,
         )
 
     def setup(self) -> None:

@@ -39,6 +39,7 @@ class Request:
     headers: Mapping[str, str] = field(default_factory=dict)
     cookies: dict[str, str] = field(default_factory=dict)
     content_type: str = ""
+    body: bytes = b""
 
     def header(self, name: str) -> str | None:
         """A header value, case-insensitively."""

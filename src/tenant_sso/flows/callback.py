@@ -269,4 +269,5 @@ def sign_in(request: HttpRequest, login: VerifiedLogin) -> SignedIn:
         claims=claims,
         previous_key=previous_key,
     )
+    kind_of(connection).after_login(connection, provisioned.identity)
     return SignedIn(provisioned.user, provisioned.created)

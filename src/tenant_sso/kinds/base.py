@@ -38,6 +38,7 @@ class ConnectionKind:
     * :meth:`check_claims`: checks of the validated claims beyond OIDC's;
     * :meth:`parse_groups`: how a groups claim value is read;
     * :meth:`upstream_logout_url` and :meth:`logout_url`: how a logout ends the provider's session;
+    * :meth:`after_login`: background work a successful login queues (Cognito: clear stale groups);
     * :meth:`clean` and :meth:`form_warnings`: validation of the admin form and the model;
     * diagnostics steps: ``metadata_check_name``, ``redirect_registration``,
       :meth:`check_metadata`, :meth:`check_signout` (the admin's Test connection).
@@ -76,6 +77,11 @@ class ConnectionKind:
         return group_claims.parse_groups(value, cognito=False)
 
     # -- logout ------------------------------------------------------------------------------
+    def upstream_subject(self, claims: dict[str, Any]) -> str:
+        """The customer IdP's own subject of the user (what a SCIM client sends as externalId):
+        the token's ``sub`` for a direct OIDC connection (docs/scim.md, "Linking")."""
+        return str(claims.get("sub", ""))
+
     def upstream_logout_url(self, connection: Connection) -> str:
         """The upstream IdP's end-session page a second logout hop goes to ("" when none)."""
         return ""
@@ -97,6 +103,9 @@ class ConnectionKind:
             post_logout_redirect_uri=target,
             state=state,
         )
+
+    def after_login(self, connection: Connection, identity: Any) -> None:
+        """Queue the work a successful login of ``identity`` calls for (never raises, never waits)."""
 
     # -- setup -------------------------------------------------------------------------------
     def clean(self, connection: Connection) -> dict[str, str]:

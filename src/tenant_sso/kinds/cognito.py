@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from .. import claims as group_claims
 from ..cognito import identifiers
-from ..cognito.claims import check_identity_provider
+from ..cognito.claims import check_identity_provider, parse_identities
 from ..cognito.endpoints import cognito_logout_url, cognito_metadata, domain_base_url
 from ..oidc.metadata import Cache, ProviderMetadata, check_endpoints
 from ..oidc.netguard import NetworkPolicy
@@ -65,6 +65,14 @@ class CognitoKind(ConnectionKind):
         """Cognito's string shapes too: bracketed lists, JSON, URL-encoded values (claims.py)."""
         return group_claims.parse_groups(value, cognito=True)
 
+    def upstream_subject(self, claims: dict[str, Any]) -> str:
+        """Cognito's ``sub`` is its own; the upstream IdP's subject is ``identities[].userId``."""
+        for identity in parse_identities(claims.get("identities")):
+            user_id = identity.get("userId")
+            if isinstance(user_id, str) and user_id:
+                return user_id
+        return ""
+
     def upstream_logout_url(self, connection: Connection) -> str:
         """Cognito's ``/logout`` never ends the session at the customer's IdP (docs/cognito.md,
         "Logout"): with this set, a logout takes a second hop there."""
@@ -80,6 +88,23 @@ class CognitoKind(ConnectionKind):
         state: str,
     ) -> str | None:
         return cognito_logout_url(metadata, client_id=connection.client_id, logout_uri=target)
+
+    def after_login(self, connection: Connection, identity: Any) -> None:
+        """Clear the pool user's groups/roles attributes so the next sign-in carries only what
+        the IdP sends then (Cognito keeps a value the IdP stopped sending): a task, so that a
+        failing Cognito call never holds or refuses this login (docs/deprovisioning.md)."""
+        from ..background import defer, later
+        from ..cognito.users import clear_target
+        from ..conf import app_settings
+        from ..tasks import clear_cognito_attributes
+
+        target = clear_target(connection, getattr(identity, "cognito_username", "")) if identity else None
+        if identity is not None and target is not None:
+            # Cognito mints each token from the pool user's attributes *now*: clearing at once
+            # would strip the groups from another tab's sign-in still under way. A worker waits
+            # a little; the immediate backend cannot (docs/deprovisioning.md, "Several tabs").
+            work = later(clear_cognito_attributes, app_settings.COGNITO_CLEAR_DELAY)
+            defer(work, identity.pk, target=target)
 
     def clean(self, connection: Connection) -> dict[str, str]:
         if not connection.cognito_domain:
