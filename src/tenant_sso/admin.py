@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from . import diagnostics, flows, stash
+from . import diagnostics, flows, session_index, stash
 from .exceptions import SSOError
 from .forms import ConnectionForm, OrganizationDomainForm, OrganizationForm
 from .models import Connection, FederatedIdentity, LoginEvent, Organization, OrganizationDomain, SSOSession
@@ -174,11 +174,28 @@ def _onboarding_available() -> bool:
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = OrganizationForm
-    list_display = ("name", "slug", "email_domains", "connection_status", "last_login")
+    list_display = ("name", "slug", "email_domains", "connection_status", "last_login", "active_sessions")
     search_fields = ("name", "slug", "domains__domain", "connections__client_id")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [OrganizationDomainInline, ConnectionInline]
-    actions = [onboard_to_cognito]
+    actions = [onboard_to_cognito, "sign_out_everyone"]
+
+    @admin.display(description="Active SSO sessions")
+    def active_sessions(self, obj: Organization) -> str:
+        count = SSOSession.objects.filter(connection__organization=obj, expires_at__gt=timezone.now()).count()
+        url = reverse("admin:tenant_sso_ssosession_changelist") + f"?connection__organization__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, count)
+
+    @admin.action(description="Sign out everyone of the selected organizations (end their SSO sessions)",
+                  permissions=["sign_out"])
+    def sign_out_everyone(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
+        ended = session_index.revoke(
+            SSOSession.objects.filter(connection__organization__in=queryset), "admin_signed_out"
+        )
+        _signed_out_message(self, request, ended)
+
+    def has_sign_out_permission(self, request: HttpRequest) -> bool:
+        return _may_sign_out(request)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         queryset: QuerySet[Organization] = (
@@ -365,7 +382,24 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 # -- identities and events -----------------------------------------------------------------------
 @admin.register(FederatedIdentity)
 class FederatedIdentityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("subject", "user", "connection", "email", "last_login_at")
+    list_display = ("subject", "user", "connection", "email", "last_login_at", "active_sessions")
+    actions = ["sign_out_everywhere"]
+
+    @admin.display(description="Active SSO sessions")
+    def active_sessions(self, obj: FederatedIdentity) -> str:
+        count = SSOSession.objects.filter(user_id=obj.user_id, expires_at__gt=timezone.now()).count()
+        url = reverse("admin:tenant_sso_ssosession_changelist") + f"?user__id__exact={obj.user_id}"
+        return format_html('<a href="{}">{}</a>', url, count)
+
+    @admin.action(description="Sign the selected users out everywhere (every SSO session, every connection)",
+                  permissions=["sign_out"])
+    def sign_out_everywhere(self, request: HttpRequest, queryset: QuerySet[FederatedIdentity]) -> None:
+        users = queryset.values("user_id")
+        ended = session_index.revoke(SSOSession.objects.filter(user_id__in=users), "admin_signed_out")
+        _signed_out_message(self, request, ended)
+
+    def has_sign_out_permission(self, request: HttpRequest) -> bool:
+        return _may_sign_out(request)
     search_fields = ("subject", "email", "user__username")
     list_filter = ("connection__organization",)
     list_select_related = ("user", "connection__organization")
@@ -450,10 +484,25 @@ class LoginEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(SSOSession)
 class SSOSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Live SSO sessions; deleting one ends it now (the kill switch, one browser at a time)."""
+    """Live SSO sessions; deleting one ends it now (the kill switch, one browser at a time);
+    "Sign out everywhere" ends every session of the selected sessions' users."""
 
-    list_display = ("user", "connection", "created_at", "last_seen_at", "expires_at")
-    list_filter = ("connection",)
+    list_display = ("user", "connection", "created_at", "last_seen_at", "expires_at", "sid_known")
+    list_filter = ("connection__organization", "connection", "user")
+    actions = ["sign_out_everywhere"]
+
+    @admin.display(description="IdP sid", boolean=True)
+    def sid_known(self, obj: SSOSession) -> bool:
+        return bool(obj.sid)
+
+    @admin.action(description="Sign the users of the selected sessions out everywhere", permissions=["sign_out"])
+    def sign_out_everywhere(self, request: HttpRequest, queryset: QuerySet[SSOSession]) -> None:
+        users = queryset.values("user_id")
+        ended = session_index.revoke(SSOSession.objects.filter(user_id__in=users), "admin_signed_out")
+        _signed_out_message(self, request, ended)
+
+    def has_sign_out_permission(self, request: HttpRequest) -> bool:
+        return _may_sign_out(request)
     list_select_related = ("user", "connection__organization")
     search_fields = ("user__username", "user__email", "sid")
     fields = ("user", "connection", "identity", "sid", "created_at", "last_seen_at", "expires_at")
@@ -464,6 +513,21 @@ class SSOSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+def _may_sign_out(request: HttpRequest) -> bool:
+    """Ending sessions is deleting index rows: the delete permission on SSO sessions."""
+    return bool(request.user.has_perm("tenant_sso.delete_ssosession"))
+
+
+def _signed_out_message(modeladmin: Any, request: HttpRequest, ended: int) -> None:
+    # Each ended session is audited by session_index (a "revoked" event, reason admin_signed_out);
+    # this row says who asked.
+    LoginEvent.objects.create(
+        outcome=LoginEvent.Outcome.REVOKED, reason="admin_signed_out", user=None,
+        detail={"by": request.user.get_username(), "sessions": ended},
+    )
+    modeladmin.message_user(request, f"{ended} SSO session{'s' if ended != 1 else ''} ended.", messages.SUCCESS)
 
 
 __all__ = [
