@@ -315,6 +315,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 sso_try_url=reverse("admin:tenant_sso_connection_try_login", args=[connection.pk]),
                 sso_activity=connection_activity(connection),
                 sso_redirect_uri=flows.redirect_uri_for(connection, request),
+                sso_backchannel_logout_uri=flows.backchannel_logout_uri_for(connection, request),
                 sso_diagnostics=(
                     {
                         "at": datetime.fromtimestamp(int(at), tz=UTC),

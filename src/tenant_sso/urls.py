@@ -16,4 +16,6 @@ urlpatterns = [
     path("callback/<slug:org>/", views.callback, name="connection_callback"),
     path("logout/", views.logout, name="logout"),
     path("logout/upstream/", views.logout_upstream, name="logout_upstream"),
+    # OIDC Back-Channel Logout 1.0: the URL registered at the IdP, one per organization.
+    path("backchannel-logout/<slug:org>/", views.backchannel_logout, name="backchannel_logout"),
 ]

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.log import log_response
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import audit, flows, signals, throttling
@@ -296,3 +297,27 @@ def logout_upstream(request: HttpRequest) -> HttpResponse:
     """
     url, _connection = flows.upstream_logout(request)
     return HttpResponseRedirect(url)
+
+
+@csrf_exempt  # a server-to-server POST from the IdP, authenticated by the token's signature
+@require_POST
+@sso_response
+def backchannel_logout(request: HttpRequest, org: str) -> HttpResponse:
+    """OIDC Back-Channel Logout 1.0 section 2.8: 200 when the token is valid (sessions ended, or
+    none to end), 400 with an error JSON otherwise; never cached."""
+    from .flows.backchannel import backchannel_logout as end_sessions
+
+    try:
+        _rate_limit(request)
+        if request.content_type != "application/x-www-form-urlencoded":
+            raise RequestError("logout_token_missing", detail="the body is not form-encoded")
+        done = end_sessions(org, request.POST.get("logout_token"))
+    except SSOError as error:
+        if throttling.should_record_anonymous(audit.client_ip(request), error.code):
+            audit.record(request, LoginEvent.Outcome.ERROR, reason=error.code,
+                         detail={"detail": error.detail[:500], "endpoint": "backchannel_logout"})
+        status = 429 if error.status == 429 else 400
+        body = {"error": "invalid_request", "error_description": error.code}
+        return JsonResponse(body, status=status)
+    logger.info("back-channel logout org=%s sessions=%s", org, done.ended)
+    return HttpResponse(status=200)

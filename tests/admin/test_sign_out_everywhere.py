@@ -74,3 +74,13 @@ def test_staff_without_the_delete_permission_do_not_get_the_action(client: Any, 
     client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
     page = client.get(reverse("admin:tenant_sso_ssosession_changelist")).content.decode()
     assert "sign_out_everywhere" not in page
+
+
+def test_the_connection_page_gives_the_back_channel_logout_uri_to_register(
+    admin_client: Any, make_connection: Any, tenants: Any
+) -> None:
+    oidc = make_connection("initech", kind="oidc")
+    page = admin_client.get(reverse("admin:tenant_sso_connection_change", args=[oidc.pk])).content.decode()
+    assert "http://testserver/api/oidc/cognito/backchannel-logout/initech/" in page
+    cognito = admin_client.get(reverse("admin:tenant_sso_connection_change", args=[tenants["acme"].pk])).content.decode()
+    assert "backchannel-logout" not in cognito  # Cognito sends no logout tokens
