@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +42,38 @@ class Command(BaseCommand):
                 raise CommandError(f"Port {port} on 127.0.0.1 is in use (another demo?). "
                                    f"Stop it, or choose another port: {variable}=<port> make demo")
         server = idp.serve(host="127.0.0.1", port=options["idp_port"])
+        worker: subprocess.Popen[bytes] | None = None
         try:
             demo.seed(server.issuer, server.base_url, app_url)
             User = get_user_model()
             if not User.objects.filter(username="admin").exists():
                 User.objects.create_superuser("admin", "admin@example.test", "admin")
+            worker = self._start_worker(server.base_url)
             self._banner(app_url, server.base_url)
             call_command("runserver", f"127.0.0.1:{options['app_port']}", use_reloader=False)
         finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
             server.stop()
+
+    def _start_worker(self, idp_url: str) -> subprocess.Popen[bytes]:
+        """The task worker (django-tasks-db's ``db_worker``): runs what logins queue, e.g. clearing
+        the Cognito groups of the pool user (docs/deprovisioning.md), against the local IdP."""
+        env = {
+            **os.environ,
+            "TENANT_SSO_COGNITO_ENDPOINT_URL": idp_url,  # the devidp answers the Cognito admin calls
+            "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "demo"),
+            "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "demo"),
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        manage = Path(sys.argv[0]).resolve()
+        return subprocess.Popen(
+            [sys.executable, str(manage), "db_worker", "--no-reload", "--interval", "0.5", "-v", "1"], env=env
+        )
 
     def _banner(self, app_url: str, idp_url: str) -> None:
         w = self.stdout.write
@@ -56,7 +81,8 @@ class Command(BaseCommand):
         w(f"  App:                {app_url}/  (sign in at {app_url}/login/)")
         w(f"  Identity provider:  {idp_url}  (a local stand-in for Cognito + the customer's Okta/Entra)")
         w(f"  Admin:              {app_url}/admin/  (user admin, password admin)")
-        w(f"  API:                {app_url}/api/me/\n")
+        w(f"  API:                {app_url}/api/me/")
+        w("  Task worker:        manage.py db_worker (background work: docs/deprovisioning.md)\n")
         w("Try these work emails on the login page:")
         for tenant, email, _groups, expect in demo.USERS:
             w(f"  {email:<20} {tenant:<7} {expect}")
