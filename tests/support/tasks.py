@@ -18,8 +18,7 @@ IMMEDIATE = {"default": {"BACKEND": f"{FRAMEWORK}.backends.immediate.ImmediateBa
 
 def queued() -> list[Any]:
     """What the dummy backend holds."""
-    if FRAMEWORK == "django.tasks":
-        from django.tasks import default_task_backend
-    else:
-        from django_tasks import default_task_backend  # type: ignore[no-redef]
-    return list(default_task_backend.results)
+    import importlib
+
+    backend: Any = importlib.import_module(FRAMEWORK).default_task_backend
+    return list(backend.results)

@@ -71,7 +71,7 @@ class Command(BaseCommand):
             "AWS_EC2_METADATA_DISABLED": "true",
         }
         manage = Path(sys.argv[0]).resolve()
-        return subprocess.Popen(
+        return subprocess.Popen(  # noqa: S603 (our own interpreter and manage.py, fixed arguments)
             [sys.executable, str(manage), "db_worker", "--no-reload", "--interval", "0.5", "-v", "1"], env=env
         )
 
