@@ -175,3 +175,32 @@ def test_pool_of_issuer() -> None:
     assert users.pool_of("http://127.0.0.1:9000/us-east-1_Dev") == ("us-east-1_Dev", "us-east-1")
     with pytest.raises(Exception, match="cognito_not_a_pool"):
         users.pool_of("https://acme.okta.com")
+
+
+def test_status_checks_the_deprovisioning_permissions(
+    provisioner: Any, cognito: Any, pool: str, upstream_secret: str
+) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from tests.support.cognito import onboard_args
+
+    def status(*extra: str) -> str:
+        out = StringIO()
+        call_command("sso_cognito", "status", *extra, provisioner=provisioner, stdout=out)
+        return out.getvalue()
+
+    call_command("sso_cognito", *onboard_args(pool), provisioner=provisioner, stdout=StringIO())
+    assert f"{pool}: deprovisioning permissions ok" in status()
+    assert users.PROBE_USERNAME  # the probes act on a user that does not exist: nothing changes
+
+    # Credentials without cognito-idp:AdminUserGlobalSignOut (AWS answers AccessDeniedException).
+    cognito.meta.events.register(
+        "before-call.cognito-idp.AdminUserGlobalSignOut", AwsErrors("AccessDeniedException", times=2)
+    )
+    report = status()
+    assert f"{pool}: cognito_access_denied: cognito-idp:AdminUserGlobalSignOut refused" in report
+    assert "1 pool lacking deprovisioning permissions." in report
+    with pytest.raises(CommandError, match="cognito_drift"):
+        status("--check")
