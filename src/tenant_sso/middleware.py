@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 
 from . import session_index
 from .conf import app_settings
+from .flows import SESSION_KEY
 
 logger = logging.getLogger("tenant_sso")
 
@@ -29,7 +30,7 @@ class LastSeenMiddleware:
         response = self.get_response(request)
         # After the view: a logout or a login in this request already changed the session.
         try:
-            session_index.touch(request, app_settings.LAST_SEEN_INTERVAL, time.time())
+            session_index.touch(request, app_settings.LAST_SEEN_INTERVAL, time.time(), SESSION_KEY)
         except Exception as error:  # a database hiccup must not turn a served page into a 500
             logger.warning("last seen not recorded: %s", type(error).__name__)
         return response

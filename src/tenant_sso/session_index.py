@@ -109,21 +109,20 @@ def start(
 SEEN_KEY = "_tenant_sso_seen"
 
 
-def touch(request: HttpRequest, interval: int, now: float) -> bool:
-    """Move this session's ``last_seen_at`` to now if the last move is ``interval`` seconds old.
+def touch(request: HttpRequest, interval: int, now: float, sso_key: str) -> bool:
+    """Move this session's ``last_seen_at`` to now if the last move is ``interval`` seconds old
+    (``sso_key``: the session key of the SSO data, ``flows.SESSION_KEY``).
 
     Costs nothing (no query, no session write) in between; one UPDATE and one session save per
     interval otherwise. Whether it wrote."""
-    from .flows import SESSION_KEY
-
     session = getattr(request, "session", None)
-    if session is None or not session.session_key:
+    if session is None:
         return False
-    data = session.get(SESSION_KEY)
+    data = session.get(sso_key)
     if not isinstance(data, dict):
         return False
     seen = session.get(SEEN_KEY) or data.get("login_at") or 0
-    if now - float(seen) < interval:
+    if now - float(seen) < interval or not session.session_key:
         return False
     session[SEEN_KEY] = int(now)
     SSOSession.objects.filter(session_key_digest=key_digest(str(session.session_key))).update(
