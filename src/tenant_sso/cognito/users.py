@@ -153,7 +153,7 @@ def delete_attributes(pool_id: str, username: str, names: list[str]) -> list[str
 
 #: A user no pool has: the permission probes act on it, so they change nothing.
 PROBE_USERNAME = "tenant-sso-permission-probe"
-_PROBES = (
+_PROBES: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("cognito-idp:AdminGetUser", "admin_get_user", {}),
     ("cognito-idp:AdminDeleteUserAttributes", "admin_delete_user_attributes", {"UserAttributeNames": ["custom:groups"]}),
     ("cognito-idp:AdminUserGlobalSignOut", "admin_user_global_sign_out", {}),
