@@ -28,7 +28,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
@@ -182,7 +183,9 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     @admin.display(description="Active SSO sessions")
     def active_sessions(self, obj: Organization) -> str:
-        count = SSOSession.objects.filter(connection__organization=obj, expires_at__gt=timezone.now()).count()
+        count = getattr(obj, "active_sso", None)
+        if count is None:
+            count = SSOSession.objects.filter(connection__organization=obj, expires_at__gt=timezone.now()).count()
         url = reverse("admin:tenant_sso_ssosession_changelist") + f"?connection__organization__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, count)
 
@@ -205,7 +208,8 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             .annotate(
                 last_success=Max(
                     "login_events__created_at", filter=Q(login_events__outcome=LoginEvent.Outcome.SUCCESS)
-                )
+                ),
+                active_sso=_active_sessions(connection__organization=OuterRef("pk")),
             )
         )
         return queryset
@@ -386,9 +390,17 @@ class FederatedIdentityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("subject", "user", "connection", "email", "last_login_at", "active_sessions")
     actions = ["sign_out_everywhere"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FederatedIdentity]:
+        queryset: QuerySet[FederatedIdentity] = super().get_queryset(request).annotate(
+            active_sso=_active_sessions(user_id=OuterRef("user_id"))
+        )
+        return queryset
+
     @admin.display(description="Active SSO sessions")
     def active_sessions(self, obj: FederatedIdentity) -> str:
-        count = SSOSession.objects.filter(user_id=obj.user_id, expires_at__gt=timezone.now()).count()
+        count = getattr(obj, "active_sso", None)
+        if count is None:
+            count = SSOSession.objects.filter(user_id=obj.user_id, expires_at__gt=timezone.now()).count()
         url = reverse("admin:tenant_sso_ssosession_changelist") + f"?user__id__exact={obj.user_id}"
         return format_html('<a href="{}">{}</a>', url, count)
 
@@ -489,7 +501,7 @@ class SSOSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     "Sign out everywhere" ends every session of the selected sessions' users."""
 
     list_display = ("user", "connection", "created_at", "last_seen_at", "expires_at", "sid_known")
-    list_filter = ("connection__organization", "connection", "user")
+    list_filter = ("connection__organization", "connection")  # a user: ?user__id__exact= (the identity list links it)
     actions = ["sign_out_everywhere"]
 
     @admin.display(description="IdP sid", boolean=True)
@@ -514,6 +526,19 @@ class SSOSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+def _active_sessions(**match: Any) -> Any:
+    """The count of unexpired SSO sessions matching ``match`` (OuterRef), as a subquery: one
+    query for the whole changelist page, not one per row."""
+    rows = (
+        SSOSession.objects.filter(expires_at__gt=timezone.now(), **match)
+        .order_by()
+        .values(*[name for name in match if name.endswith("_id")] or ["connection__organization"])
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows[:1]), 0)
 
 
 def _may_sign_out(request: HttpRequest) -> bool:

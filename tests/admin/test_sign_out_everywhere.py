@@ -33,7 +33,7 @@ def test_a_user_is_signed_out_of_every_browser(admin_client: Any, tenants: Any, 
     alice = FederatedIdentity.objects.get(email="alice@acme.test")
     listing = admin_client.get(reverse("admin:tenant_sso_federatedidentity_changelist"))
     sessions_link = reverse("admin:tenant_sso_ssosession_changelist") + f"?user__id__exact={alice.user_id}"
-    assert sessions_link in listing.content.decode()
+    assert f'{sessions_link}">2</a>' in listing.content.decode()  # her two browsers
     assert "2 SSO sessions" in admin_client.get(sessions_link).content.decode()  # both of hers, no one else
 
     answer = admin_client.post(
@@ -54,7 +54,7 @@ def test_an_organization_is_signed_out(admin_client: Any, tenants: Any, idp: Any
     alice, carol = browsers(idp, ("alice@acme.test", "acme"), ("carol@globex.test", "globex"))
     acme = Organization.objects.get(slug="acme")
     listing = admin_client.get(reverse("admin:tenant_sso_organization_changelist")).content.decode()
-    assert f"?connection__organization__id__exact={acme.pk}" in listing
+    assert f'?connection__organization__id__exact={acme.pk}">1</a>' in listing
 
     admin_client.post(
         reverse("admin:tenant_sso_organization_changelist"),
