@@ -78,8 +78,10 @@ def idp_config(app_url: str, saml_metadata_url: str | None = None) -> dict[str, 
              "callback_urls": [callback], "logout_urls": [logged_out], "identity_providers": ["GlobexEntra"]},
         ],
         "identity_providers": [
-            {"name": "AcmeOkta", "groups_format": "bracketed", "users": users("acme")},
-            {"name": "GlobexEntra", "groups_format": "json", "users": users("globex")},
+            # keep_stale_attributes: like Cognito, a groups claim the IdP stops sending keeps its old
+            # value in the pool, unless the app clears it after each login (the worker does).
+            {"name": "AcmeOkta", "groups_format": "bracketed", "users": users("acme"), "keep_stale_attributes": True},
+            {"name": "GlobexEntra", "groups_format": "json", "users": users("globex"), "keep_stale_attributes": True},
         ],
     }
     if saml_metadata_url:

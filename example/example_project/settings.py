@@ -3,6 +3,9 @@
 DATABASE_URL       default sqlite:///example/db.sqlite3 (PostgreSQL: postgres://user:pw@host/db)
 REDIS_URL          when set, Django's cache is Redis (discovery/JWKS caches shared by every process)
 SESSION_ENGINE     default tenant_sso.dbsession (Django's db sessions in fewer round trips)
+TASKS_BACKEND      "immediate": background tasks run in the request (default: the database queue,
+                   run by `manage.py db_worker`)
+TENANT_SSO_COGNITO_ENDPOINT_URL  the Cognito API endpoint for boto3 (default AWS; the demo's devidp)
 DJANGO_SECRET_KEY  required when DJANGO_DEBUG is off
 DJANGO_DEBUG       "1" for local development (the default when unset)
 DJANGO_ALLOWED_HOSTS  comma-separated, default 127.0.0.1,localhost
@@ -44,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_tasks_db",  # the background task queue (TASKS below), run by `manage.py db_worker`
     "tenant_sso",
     "example_project",
 ]
@@ -54,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tenant_sso.middleware.LastSeenMiddleware",  # SSO sessions' "last seen" (at most every 5 min)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -112,6 +117,26 @@ else:
     }
 
 SESSION_ENGINE = os.environ.get("SESSION_ENGINE", "tenant_sso.dbsession")
+
+# Background work (tenant_sso.background, docs/deprovisioning.md): tasks wait in the database until
+# `manage.py db_worker` (started by `make demo`) runs them; retried tasks wait there too.
+# TASKS_BACKEND=immediate runs them in the request instead (no worker).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if os.environ.get("TASKS_BACKEND") == "immediate"
+        else "django_tasks_db.DatabaseBackend",
+    }
+}
+try:  # Django 6: the framework's own immediate backend
+    import django.tasks  # noqa: F401
+
+    if TASKS["default"]["BACKEND"].startswith("django_tasks."):
+        TASKS["default"]["BACKEND"] = "django.tasks.backends.immediate.ImmediateBackend"
+except ImportError:
+    pass
+# Where boto3 sends the Cognito admin calls (empty: AWS); `make demo` points it at the devidp.
+TENANT_SSO_COGNITO_ENDPOINT_URL = os.environ.get("TENANT_SSO_COGNITO_ENDPOINT_URL", "")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -28,7 +28,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
@@ -36,7 +37,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from . import diagnostics, flows, stash
+from . import diagnostics, flows, session_index, stash
 from . import domains as verified_domains
 from .exceptions import SSOError
 from .forms import ConnectionForm, OrganizationDomainForm, OrganizationForm
@@ -299,12 +300,38 @@ def _onboarding_available() -> bool:
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = OrganizationForm
-    list_display = ("name", "slug", "email_domains", "connection_status", "setup_status", "last_login")
+    list_display = ("name", "slug", "email_domains", "connection_status", "setup_status", "last_login", "active_sessions")
     search_fields = ("name", "slug", "domains__domain", "connections__client_id")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [OrganizationDomainInline, ConnectionInline]
-    actions = [onboard_to_cognito, check_organization_domains, issue_scim_token, revoke_scim_token, *setup_admin.ACTIONS]
+    actions = [
+        onboard_to_cognito,
+        check_organization_domains,
+        issue_scim_token,
+        revoke_scim_token,
+        *setup_admin.ACTIONS,
+        "sign_out_everyone",
+    ]
     setup_status = staticmethod(setup_admin.setup_status)
+
+    @admin.display(description="Active SSO sessions")
+    def active_sessions(self, obj: Organization) -> str:
+        count = getattr(obj, "active_sso", None)
+        if count is None:
+            count = SSOSession.objects.filter(connection__organization=obj, expires_at__gt=timezone.now()).count()
+        url = reverse("admin:tenant_sso_ssosession_changelist") + f"?connection__organization__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, count)
+
+    @admin.action(description="Sign out everyone of the selected organizations (end their SSO sessions)",
+                  permissions=["sign_out"])
+    def sign_out_everyone(self, request: HttpRequest, queryset: QuerySet[Organization]) -> None:
+        ended = session_index.revoke(
+            SSOSession.objects.filter(connection__organization__in=queryset), "admin_signed_out"
+        )
+        _signed_out_message(self, request, ended)
+
+    def has_sign_out_permission(self, request: HttpRequest) -> bool:
+        return _may_sign_out(request)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organization]:
         queryset: QuerySet[Organization] = (
@@ -314,7 +341,8 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             .annotate(
                 last_success=Max(
                     "login_events__created_at", filter=Q(login_events__outcome=LoginEvent.Outcome.SUCCESS)
-                )
+                ),
+                active_sso=_active_sessions(connection__organization=OuterRef("pk")),
             )
         )
         return queryset
@@ -425,6 +453,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 sso_activity=connection_activity(connection),
                 **saml_and_expiry(connection, request),
                 sso_redirect_uri=flows.redirect_uri_for(connection, request),
+                sso_backchannel_logout_uri=flows.backchannel_logout_uri_for(connection, request),
                 sso_diagnostics=(
                     {
                         "at": datetime.fromtimestamp(int(at), tz=UTC),
@@ -492,7 +521,32 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 # -- identities and events -----------------------------------------------------------------------
 @admin.register(FederatedIdentity)
 class FederatedIdentityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("subject", "user", "connection", "email", "last_login_at")
+    list_display = ("subject", "user", "connection", "email", "last_login_at", "active_sessions")
+    actions = ["sign_out_everywhere"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FederatedIdentity]:
+        queryset: QuerySet[FederatedIdentity] = super().get_queryset(request).annotate(
+            active_sso=_active_sessions(user_id=OuterRef("user_id"))
+        )
+        return queryset
+
+    @admin.display(description="Active SSO sessions")
+    def active_sessions(self, obj: FederatedIdentity) -> str:
+        count = getattr(obj, "active_sso", None)
+        if count is None:
+            count = SSOSession.objects.filter(user_id=obj.user_id, expires_at__gt=timezone.now()).count()
+        url = reverse("admin:tenant_sso_ssosession_changelist") + f"?user__id__exact={obj.user_id}"
+        return format_html('<a href="{}">{}</a>', url, count)
+
+    @admin.action(description="Sign the selected users out everywhere (every SSO session, every connection)",
+                  permissions=["sign_out"])
+    def sign_out_everywhere(self, request: HttpRequest, queryset: QuerySet[FederatedIdentity]) -> None:
+        users = queryset.values("user_id")
+        ended = session_index.revoke(SSOSession.objects.filter(user_id__in=users), "admin_signed_out")
+        _signed_out_message(self, request, ended)
+
+    def has_sign_out_permission(self, request: HttpRequest) -> bool:
+        return _may_sign_out(request)
     search_fields = ("subject", "email", "user__username")
     list_filter = ("connection__organization",)
     list_select_related = ("user", "connection__organization")
@@ -577,10 +631,25 @@ class LoginEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(SSOSession)
 class SSOSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Live SSO sessions; deleting one ends it now (the kill switch, one browser at a time)."""
+    """Live SSO sessions; deleting one ends it now (the kill switch, one browser at a time);
+    "Sign out everywhere" ends every session of the selected sessions' users."""
 
-    list_display = ("user", "connection", "created_at", "last_seen_at", "expires_at")
-    list_filter = ("connection",)
+    list_display = ("user", "connection", "created_at", "last_seen_at", "expires_at", "sid_known")
+    list_filter = ("connection__organization", "connection")  # a user: ?user__id__exact= (the identity list links it)
+    actions = ["sign_out_everywhere"]
+
+    @admin.display(description="IdP sid", boolean=True)
+    def sid_known(self, obj: SSOSession) -> bool:
+        return bool(obj.sid)
+
+    @admin.action(description="Sign the users of the selected sessions out everywhere", permissions=["sign_out"])
+    def sign_out_everywhere(self, request: HttpRequest, queryset: QuerySet[SSOSession]) -> None:
+        users = queryset.values("user_id")
+        ended = session_index.revoke(SSOSession.objects.filter(user_id__in=users), "admin_signed_out")
+        _signed_out_message(self, request, ended)
+
+    def has_sign_out_permission(self, request: HttpRequest) -> bool:
+        return _may_sign_out(request)
     list_select_related = ("user", "connection__organization")
     search_fields = ("user__username", "user__email", "sid")
     fields = ("user", "connection", "identity", "sid", "created_at", "last_seen_at", "expires_at")
@@ -591,6 +660,34 @@ class SSOSessionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+def _active_sessions(**match: Any) -> Any:
+    """The count of unexpired SSO sessions matching ``match`` (OuterRef), as a subquery: one
+    query for the whole changelist page, not one per row."""
+    rows = (
+        SSOSession.objects.filter(expires_at__gt=timezone.now(), **match)
+        .order_by()
+        .values(*[name for name in match if name.endswith("_id")] or ["connection__organization"])
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows[:1]), 0)
+
+
+def _may_sign_out(request: HttpRequest) -> bool:
+    """Ending sessions is deleting index rows: the delete permission on SSO sessions."""
+    return bool(request.user.has_perm("tenant_sso.delete_ssosession"))
+
+
+def _signed_out_message(modeladmin: Any, request: HttpRequest, ended: int) -> None:
+    # Each ended session is audited by session_index (a "revoked" event, reason admin_signed_out);
+    # this row says who asked.
+    LoginEvent.objects.create(
+        outcome=LoginEvent.Outcome.REVOKED, reason="admin_signed_out", user=None,
+        detail={"by": request.user.get_username(), "sessions": ended},
+    )
+    modeladmin.message_user(request, f"{ended} SSO session{'s' if ended != 1 else ''} ended.", messages.SUCCESS)
 
 
 __all__ = [

@@ -133,6 +133,11 @@ class Settings:
         return int(self._get("DEFAULT_MAX_SESSION_AGE", 8 * 3600))
 
     @property
+    def LAST_SEEN_INTERVAL(self) -> int:
+        """Seconds between two updates of an SSO session's ``last_seen_at`` (LastSeenMiddleware)."""
+        return int(self._get("LAST_SEEN_INTERVAL", 300))
+
+    @property
     def MAX_QUERY_LENGTH(self) -> int:
         """Longest callback query string accepted (anything longer is refused, not parsed)."""
         return int(self._get("MAX_QUERY_LENGTH", 8192))

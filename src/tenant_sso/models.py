@@ -429,7 +429,9 @@ class SSOSession(models.Model):
     session_key_digest = models.CharField(max_length=64, unique=True, editable=False)
     session_key_encrypted = models.TextField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
-    last_seen_at = models.DateTimeField(help_text=_("The last login through this session."))
+    last_seen_at = models.DateTimeField(
+        help_text=_("The last request through this session (moved at most every TENANT_SSO_LAST_SEEN_INTERVAL).")
+    )
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:

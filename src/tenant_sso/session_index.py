@@ -14,6 +14,11 @@ Revocations (each audited as a ``revoked`` LoginEvent with the reason):
   the row deleted with its identity, connection, organization or user;
 - ``session_revoked``: the row deleted directly (admin) or by :func:`revoke` without a reason.
 
+Last seen: :class:`tenant_sso.middleware.LastSeenMiddleware` moves ``last_seen_at`` forward on a
+signed-in request at most once per ``TENANT_SSO_LAST_SEEN_INTERVAL`` seconds (the time of the
+last update is kept in the session itself, so the requests in between cost no query); without the
+middleware, ``last_seen_at`` is the login time.
+
 Works with the ``db``, ``cache``, ``cached_db`` and ``file`` engines (and any engine whose
 ``SessionStore.delete`` removes a key); not with ``signed_cookies``, which has nothing on the
 server to delete (check ``tenant_sso.W014``). Issue 16 (SCIM, back-channel logout) ends sessions
@@ -97,6 +102,33 @@ def start(
     return SSOSession.objects.create(
         session_key_digest=digest, session_key_encrypted=crypto.encrypt(key), **values
     )
+
+
+# -- on requests -----------------------------------------------------------------------------
+#: Session key holding the epoch second ``last_seen_at`` was last moved forward.
+SEEN_KEY = "_tenant_sso_seen"
+
+
+def touch(request: HttpRequest, interval: int, now: float, sso_key: str) -> bool:
+    """Move this session's ``last_seen_at`` to now if the last move is ``interval`` seconds old
+    (``sso_key``: the session key of the SSO data, ``flows.SESSION_KEY``).
+
+    Costs nothing (no query, no session write) in between; one UPDATE and one session save per
+    interval otherwise. Whether it wrote."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return False
+    data = session.get(sso_key)
+    if not isinstance(data, dict):
+        return False
+    seen = session.get(SEEN_KEY) or data.get("login_at") or 0
+    if now - float(seen) < interval or not session.session_key:
+        return False
+    session[SEEN_KEY] = int(now)
+    SSOSession.objects.filter(session_key_digest=key_digest(str(session.session_key))).update(
+        last_seen_at=timezone.now()
+    )
+    return True
 
 
 # -- revocation ------------------------------------------------------------------------------

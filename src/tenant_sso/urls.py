@@ -31,4 +31,6 @@ urlpatterns = [
     path("setup/org/<slug:org>/live/", setup.live, name="setup_live"),
     # SCIM 2.0 provisioning per organization (docs/scim.md): scim/v2/<org>/Users...
     *scim_urlpatterns,
+    # OIDC Back-Channel Logout 1.0: the URL registered at the IdP, one per organization.
+    path("backchannel-logout/<slug:org>/", views.backchannel_logout, name="backchannel_logout"),
 ]

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.log import log_response
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import audit, flows, signals, throttling
@@ -334,3 +335,27 @@ def logout_upstream(request: HttpRequest) -> HttpResponse:
     """
     url, _connection = flows.upstream_logout(request)
     return HttpResponseRedirect(url)
+
+
+@csrf_exempt  # a server-to-server POST from the IdP, authenticated by the token's signature
+@require_POST
+@sso_response
+def backchannel_logout(request: HttpRequest, org: str) -> HttpResponse:
+    """OIDC Back-Channel Logout 1.0 section 2.8: 200 when the token is valid (sessions ended, or
+    none to end), 400 with an error JSON otherwise; never cached."""
+    from .flows.backchannel import backchannel_logout as end_sessions
+
+    # Not under the login rate limit: an IdP ending many sessions at once posts one token per
+    # session from one address, and a refused logout keeps a session the IdP ended alive. Forgeries
+    # cost one signature check (the JWKS refetch on an unknown kid is rate-limited by the resolver).
+    try:
+        # Spec 2.5: form-encoded; Django parses that (and multipart) into POST, anything else is empty.
+        done = end_sessions(org, request.POST.get("logout_token"))
+    except SSOError as error:
+        if throttling.should_record_anonymous(audit.client_ip(request), error.code):
+            audit.record(request, LoginEvent.Outcome.ERROR, reason=error.code,
+                         detail={"detail": error.detail[:500], "endpoint": "backchannel_logout"})
+        body = {"error": "invalid_request", "error_description": error.code}
+        return JsonResponse(body, status=400)
+    logger.info("back-channel logout org=%s sessions=%s", org, done.ended)
+    return HttpResponse(status=200)

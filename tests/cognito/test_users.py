@@ -17,6 +17,7 @@ from tenant_sso.cognito.throttle import RateLimiter, RetryPolicy
 from tenant_sso.models import LoginEvent
 from tenant_sso.tasks import clear_cognito_attributes, cognito_global_sign_out
 from tests.support.cognito import AwsErrors
+from tests.support.tasks import DUMMY, queued
 
 pytestmark = [pytest.mark.django_db]
 
@@ -121,26 +122,24 @@ def test_a_refused_call_is_audited_and_not_retried(federated: Any, cognito: Any)
 
 
 def test_a_failure_is_retried_later_on_a_backend_that_can_wait(federated: Any, cognito: Any, settings: Any) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = DUMMY
     errors = AwsErrors("InternalErrorException", times=1, status=500)
     cognito.meta.events.register("before-call.cognito-idp.AdminDeleteUserAttributes", errors)
 
     # The dummy backend stores tasks: run the first attempt by hand, as a worker would.
     assert clear_cognito_attributes.call(federated.pk) == "retrying"
 
-    from django_tasks import default_task_backend
-
-    queued = [r for r in default_task_backend.results if r.task.name == "clear_cognito_attributes"]
-    assert len(queued) == 1
-    assert queued[0].kwargs == {"attempt": 2}
-    assert queued[0].task.run_after is not None
+    waiting = [r for r in queued() if r.task.name == "clear_cognito_attributes"]
+    assert len(waiting) == 1
+    assert waiting[0].kwargs == {"attempt": 2}
+    assert waiting[0].task.run_after is not None
     assert LoginEvent.objects.get(reason="cognito_attributes_not_cleared").detail["retry"] is True
     # The retry succeeds (the error answered once).
     assert clear_cognito_attributes.call(federated.pk, attempt=2) == "done"
 
 
 def test_the_last_attempt_gives_up(federated: Any, cognito: Any, settings: Any) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = DUMMY
     settings.TENANT_SSO_TASK_MAX_ATTEMPTS = 3
     cognito.meta.events.register(
         "before-call.cognito-idp.AdminUserGlobalSignOut", AwsErrors("InternalErrorException", times=9, status=500)
@@ -176,3 +175,32 @@ def test_pool_of_issuer() -> None:
     assert users.pool_of("http://127.0.0.1:9000/us-east-1_Dev") == ("us-east-1_Dev", "us-east-1")
     with pytest.raises(Exception, match="cognito_not_a_pool"):
         users.pool_of("https://acme.okta.com")
+
+
+def test_status_checks_the_deprovisioning_permissions(
+    provisioner: Any, cognito: Any, pool: str, upstream_secret: str
+) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from tests.support.cognito import onboard_args
+
+    def status(*extra: str) -> str:
+        out = StringIO()
+        call_command("sso_cognito", "status", *extra, provisioner=provisioner, stdout=out)
+        return out.getvalue()
+
+    call_command("sso_cognito", *onboard_args(pool), provisioner=provisioner, stdout=StringIO())
+    assert f"{pool}: deprovisioning permissions ok" in status()
+    assert users.PROBE_USERNAME  # the probes act on a user that does not exist: nothing changes
+
+    # Credentials without cognito-idp:AdminUserGlobalSignOut (AWS answers AccessDeniedException).
+    cognito.meta.events.register(
+        "before-call.cognito-idp.AdminUserGlobalSignOut", AwsErrors("AccessDeniedException", times=2)
+    )
+    report = status()
+    assert f"{pool}: cognito_access_denied: cognito-idp:AdminUserGlobalSignOut refused" in report
+    assert "1 pool lacking deprovisioning permissions." in report
+    with pytest.raises(CommandError, match="cognito_drift"):
+        status("--check")

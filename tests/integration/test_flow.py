@@ -140,7 +140,9 @@ def test_several_tabs_each_complete(client: Any, tenants: Any, browser: Any, set
     # With a worker (a backend that can wait), the Cognito groups of a login are cleared
     # TENANT_SSO_COGNITO_CLEAR_DELAY later, not under the other tab's sign-in (the dummy backend
     # stores the task, as a queue would). The immediate backend clears at once: docs/deprovisioning.md.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    from tests.support.tasks import DUMMY
+
+    settings.TASKS = DUMMY
     from tests.support.driver import path_of
 
     first = client.post(urls.login(), {"org": "acme", "next": "/one/"})

@@ -26,6 +26,7 @@ from tests.interop.harness import (
     App,
     Browser,
     Interop,
+    Relay,
     Tenant,
     ensure_node_modules,
     make_op,
@@ -76,16 +77,19 @@ def interop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Interop]:
     logged_out = urls.logged_out_url(app.url)
     upstream_hop = f"{app.url}{urls.logout_upstream()}"
     common = {"grant_types": ["authorization_code"], "response_types": ["code"]}
+    # Back-channel logout tokens reach the app through a recording relay (replay tests reuse them).
+    relay = Relay(f"{app.url}{urls.backchannel_logout('initech')}")
     okta = make_op("oidc", users=OKTA_USERS, log=workdir / "okta.log", clients=[{
         **common, "redirect_uris": [redirect_uri(app, "initech")], "client_id": "initech-app", "client_secret": SECRETS["initech"],
         "token_endpoint_auth_method": "client_secret_post", "post_logout_redirect_uris": [logged_out],
+        "backchannel_logout_uri": relay.url, "backchannel_logout_session_required": True,
     }])
     cognito = make_op("cognito", users=COGNITO_USERS, pool=POOL, log=workdir / "cognito.log", clients=[{
         **common, "redirect_uris": [redirect_uri(app, "umbrella", kind="cognito")], "client_id": "umbrella-app", "client_secret": SECRETS["umbrella"],
         "token_endpoint_auth_method": "client_secret_basic",
         "post_logout_redirect_uris": [logged_out, upstream_hop],  # Cognito's sign-out URLs
     }])
-    started: list[Any] = []
+    started: list[Any] = [relay]
     try:
         for process in (okta, cognito):
             process.start()
@@ -111,7 +115,7 @@ def interop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Interop]:
         )
         app.start()
         started.append(app)
-        yield Interop(app=app, okta=okta, cognito=cognito, tenants={
+        yield Interop(app=app, okta=okta, cognito=cognito, backchannel=relay, tenants={
             "oidc": Tenant("initech", okta, allowed="00u-alice", refused="00u-bob", groupless="00u-carol"),
             "cognito": Tenant("umbrella", cognito, allowed="6f1c9a52-0000-4000-8000-00000000a11c",
                               refused="6f1c9a52-0000-4000-8000-000000000b0b",

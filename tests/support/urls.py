@@ -38,6 +38,11 @@ def logout() -> str:
     return _reverse("tenant_sso:logout")
 
 
+def backchannel_logout(org: str) -> str:
+    """Organization ``org``'s OIDC Back-Channel Logout URI (registered at its IdP)."""
+    return _reverse("tenant_sso:backchannel_logout", org=org)
+
+
 def logout_upstream() -> str:
     """Where Cognito's /logout sends the browser back after an upstream (IdP) sign-out."""
     return _reverse("tenant_sso:logout_upstream")

@@ -151,7 +151,42 @@ def delete_attributes(pool_id: str, username: str, names: list[str]) -> list[str
     return names
 
 
+#: A user no pool has: the permission probes act on it, so they change nothing.
+PROBE_USERNAME = "tenant-sso-permission-probe"
+_PROBES: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("cognito-idp:AdminGetUser", "admin_get_user", {}),
+    ("cognito-idp:AdminDeleteUserAttributes", "admin_delete_user_attributes", {"UserAttributeNames": ["custom:groups"]}),
+    ("cognito-idp:AdminUserGlobalSignOut", "admin_user_global_sign_out", {}),
+)
+
+
+def check_permissions(cognito: CognitoAPI, pool_id: str) -> dict[str, str]:
+    """Whether these credentials may make the deprovisioning calls on ``pool_id``: each call is made
+    for :data:`PROBE_USERNAME`, a user that does not exist, so nothing changes. IAM is evaluated
+    before the user is looked up: ``UserNotFoundException`` means allowed, an access error means
+    denied. ``{IAM action: "ok" | our error code}``."""
+    region = identifiers.region_of(pool_id)
+    if not region:
+        return {action: "cognito_not_a_pool" for action, _op, _extra in _PROBES}
+    found: dict[str, str] = {}
+    for action, operation, extra in _PROBES:
+        try:
+            cognito.call(region, operation, UserPoolId=pool_id, Username=PROBE_USERNAME, **extra)
+            found[action] = "ok"  # a pool where the probe user exists: still allowed
+        except CognitoError as error:
+            found[action] = "ok" if error.code == "cognito_user_not_found" else error.code
+    return found
+
+
 __all__ = [
-    "IAM_ACTIONS", "CognitoError", "clear_stale_attributes", "clear_target", "delete_attributes", "global_sign_out",
-    "pool_of", "stale_attributes",
+    "IAM_ACTIONS",
+    "PROBE_USERNAME",
+    "CognitoError",
+    "check_permissions",
+    "clear_stale_attributes",
+    "clear_target",
+    "delete_attributes",
+    "global_sign_out",
+    "pool_of",
+    "stale_attributes",
 ]

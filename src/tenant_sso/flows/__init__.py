@@ -36,6 +36,7 @@ from .login import (
 from .logout import logout, logout_url, provider_logout_target, upstream_logout
 from .urls import (
     absolute,
+    backchannel_logout_uri_for,
     callback_org,
     landing_url,
     login_page_url,
@@ -55,6 +56,7 @@ __all__ = [
     "SignedIn",
     "VerifiedLogin",
     "absolute",
+    "backchannel_logout_uri_for",
     "begin_idp_initiated_login",
     "begin_login",
     "callback_org",

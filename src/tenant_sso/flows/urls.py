@@ -79,3 +79,12 @@ def login_page_url() -> str:
     if settings.LOGIN_URL != global_settings.LOGIN_URL:
         return resolve_url(settings.LOGIN_URL)
     return reverse("tenant_sso:signin")
+
+
+def backchannel_logout_uri_for(connection: Connection, request: HttpRequest | None = None) -> str:
+    """The OIDC Back-Channel Logout URI to register at ``connection``'s provider ("" when its kind
+    has none: Cognito sends no logout tokens). Base as :func:`redirect_uri_for`."""
+    if not kind_of(connection).backchannel_logout:
+        return ""
+    path = reverse("tenant_sso:backchannel_logout", kwargs={"org": connection.organization.slug})
+    return absolute(request, path) if request is not None else f"{app_settings.BASE_URL}{path}"

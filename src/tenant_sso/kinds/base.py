@@ -32,6 +32,7 @@ class ConnectionKind:
     * ``shared_callback``: whether its logins use the shared ``callback/`` (else the
       connection's own ``callback/<org>/``, the mix-up defence);
     * ``token_use``: the ``token_use`` claim an ID token must carry (None: not checked);
+    * ``backchannel_logout``: whether the provider may end sessions by OIDC Back-Channel Logout;
     * :meth:`metadata`: the provider's endpoints (discovery, or a fixed layout);
     * :meth:`authorization_params`: extra parameters of the authorization request;
     * :meth:`scope`: the ``scope`` it requests;
@@ -48,6 +49,8 @@ class ConnectionKind:
     default_groups_claim: ClassVar[str] = "groups"
     shared_callback: ClassVar[bool] = False
     token_use: ClassVar[str | None] = None
+    #: Whether the provider can end sessions by OIDC Back-Channel Logout (``backchannel-logout/<org>/``).
+    backchannel_logout: ClassVar[bool] = True
     #: The name of the diagnostics' metadata row.
     metadata_check_name: ClassVar[str] = "Discovery"
     #: Where a person registers the redirect URI at the provider (diagnostics' advice).

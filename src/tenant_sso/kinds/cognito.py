@@ -36,6 +36,8 @@ class CognitoKind(ConnectionKind):
     # One app client per tenant in pools the operator runs, endpoints never discovered.
     shared_callback = True
     token_use = "id"
+    # Cognito sends no back-channel logout tokens; SCIM deactivation ends Cognito users' sessions.
+    backchannel_logout = False
     metadata_check_name = "User pool"
     redirect_registration = (
         "App integration > App clients > this client > Login pages > Allowed callback URLs"

@@ -53,6 +53,9 @@ const configuration = {
   features: {
     devInteractions: { enabled: true }, // login form (any password) and consent form
     rpInitiatedLogout: { enabled: true },
+    // OIDC Back-Channel Logout 1.0: logout tokens POSTed to clients' backchannel_logout_uri
+    // when a session ends at the provider (tests/interop/test_backchannel_logout.py).
+    backchannelLogout: { enabled: true },
     revocation: { enabled: true },
     userinfo: { enabled: true },
   },
@@ -63,6 +66,12 @@ const configuration = {
     Interaction: 600,
     Session: 3600, // Cognito's session cookie lives an hour
     Grant: 3600,
+  },
+  // Outgoing requests (back-channel logout tokens) go to the app on 127.0.0.1, which the
+  // provider's SSRF guard refuses ("special-use IP address"): drop the guard, tests only.
+  fetch(url, options) {
+    const { dispatcher, ...rest } = options;
+    return globalThis.fetch(url, rest);
   },
   renderError(ctx, out) {
     ctx.type = 'json';
@@ -88,6 +97,13 @@ if (shape === 'cognito') {
 
 const provider = new Provider(issuer, configuration);
 provider.proxy = false;
+// Back-channel logout outcomes in the log (the POST to the relying party happens in the background).
+provider.on('backchannel.success', (client, accountId, sid) => {
+  process.stdout.write(`${JSON.stringify({ backchannel: 'success', client: client.clientId, sid })}\n`);
+});
+provider.on('backchannel.error', (ctx, error, client) => {
+  process.stdout.write(`${JSON.stringify({ backchannel: 'error', client: client?.clientId, error: String(error), cause: String(error?.cause) })}\n`);
+});
 
 if (shape === 'cognito') {
   // Cognito's logout (docs/cognito.md, "Logout"): GET /logout?client_id&logout_uri, where

@@ -56,6 +56,7 @@ class Command(BaseCommand):
         saml: saml_idp.SamlIdP | None = None
         # A TERM (a supervisor, `kill`) stops the SAML IdP's Node process too, as Ctrl-C does.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        worker: subprocess.Popen[bytes] | None = None
         try:
             if saml_problem is None:
                 saml = saml_idp.SamlIdP(
@@ -67,12 +68,34 @@ class Command(BaseCommand):
             User = get_user_model()
             if not User.objects.filter(username="admin").exists():
                 User.objects.create_superuser("admin", "admin@example.test", "admin")
+            worker = self._start_worker(server.base_url)
             self._banner(app_url, server.base_url, saml, saml_problem)
             call_command("runserver", f"127.0.0.1:{options['app_port']}", use_reloader=False)
         finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
             if saml is not None:
                 saml.stop()
             server.stop()
+
+    def _start_worker(self, idp_url: str) -> subprocess.Popen[bytes]:
+        """The task worker (django-tasks-db's ``db_worker``): runs what logins queue, e.g. clearing
+        the Cognito groups of the pool user (docs/deprovisioning.md), against the local IdP."""
+        env = {
+            **os.environ,
+            "TENANT_SSO_COGNITO_ENDPOINT_URL": idp_url,  # the devidp answers the Cognito admin calls
+            "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "demo"),
+            "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "demo"),
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+        manage = Path(sys.argv[0]).resolve()
+        return subprocess.Popen(  # noqa: S603 (our own interpreter and manage.py, fixed arguments)
+            [sys.executable, str(manage), "db_worker", "--no-reload", "--interval", "0.5", "-v", "1"], env=env
+        )
 
     def _saml_ready(self) -> str | None:
         """Why the SAML tenant cannot run (said in the banner), or None; installs saml-idp with
@@ -95,7 +118,8 @@ class Command(BaseCommand):
             w(f"  SAML IdP:           {saml.base_url}/  (npm saml-idp, brokered by the identity provider;")
             w("                      open it and click Sign in for an IdP-initiated sign-in)")
         w(f"  Admin:              {app_url}/admin/  (user admin, password admin)")
-        w(f"  API:                {app_url}/api/me/\n")
+        w(f"  API:                {app_url}/api/me/")
+        w("  Task worker:        manage.py db_worker (background work: docs/deprovisioning.md)\n")
         w("Try these work emails on the login page:")
         for tenant, email, _groups, expect in demo.USERS + (demo.SAML_USERS if saml is not None else []):
             w(f"  {email:<20} {tenant:<7} {expect}")

@@ -19,6 +19,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from ...cognito.plan import DEFAULT_SCOPES, AnyUpstream, SAMLIdP, TenantSpec, Upstream
+from ...cognito.plan.names import pool_of_issuer
 from ...exceptions import SSOError
 from ...oidc.client import is_scope_token
 from ...saml.presets import PRESETS
@@ -372,6 +373,33 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Offboarded {options['org']}."))
 
     # -- status ---------------------------------------------------------------------------------
+    def _check_permissions(self, orgs: list[str] | None) -> int:
+        """The IAM permissions deprovisioning needs, per pool in use (docs/deprovisioning.md):
+        probes on a user that does not exist (nothing changes). How many pools lack one."""
+        from ...cognito.users import check_permissions
+        from ...models import Connection
+
+        pools: set[str] = set()
+        connections = Connection.objects.filter(enabled=True, kind="cognito")
+        if orgs is not None:
+            connections = connections.filter(organization__slug__in=orgs)
+        for issuer in connections.values_list("issuer", flat=True):
+            found = pool_of_issuer(issuer)
+            if found is not None:
+                pools.add(found.user_pool_id)
+        lacking = 0
+        for pool in sorted(pools):
+            result = check_permissions(self.provisioner.api, pool)
+            missing = {action: code for action, code in result.items() if code != "ok"}
+            if missing:
+                lacking += 1
+                for action, code in missing.items():
+                    self.stdout.write(f"{pool}: {code}: {action} refused (deprovisioning needs it: docs/deprovisioning.md)")
+            else:
+                self.stdout.write(f"{pool}: deprovisioning permissions ok ({', '.join(result)})")
+        return lacking
+
+
     def handle_status(self, options: dict[str, Any]) -> None:
         rows = self.provisioner.status(options["orgs"])
         drifted = 0
@@ -388,8 +416,11 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"{row.org_slug}: in sync")
         self._print_expiry(rows)
+        lacking = self._check_permissions(options["orgs"])
         summary = f"{plural(len(rows), 'tenant')}, {drifted} drifted."
-        if drifted and options["check"]:
+        if lacking:
+            summary += f" {plural(lacking, 'pool')} lacking deprovisioning permissions."
+        if (drifted or lacking) and options["check"]:
             raise CommandError(f"[cognito_drift] {summary}")
         self.stdout.write(summary)
 
