@@ -10,6 +10,8 @@ class TenantSSOConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from . import realm_cache
         from .session_index import connect
 
         connect()  # the kill switch: revoking an SSOSession ends its Django session
+        realm_cache.connect()  # home-realm discovery's cache forgets what is saved or deleted

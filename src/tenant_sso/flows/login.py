@@ -9,7 +9,7 @@ from enum import StrEnum
 from django.core.validators import slug_re
 from django.http import HttpRequest
 
-from .. import stash, wiring
+from .. import realm_cache, stash, wiring
 from ..exceptions import (
     ConfigurationError,
     RequestError,
@@ -39,14 +39,20 @@ class LoginMode(StrEnum):
 
 # -- finding the connection ------------------------------------------------------------------
 def find_connection(*, org: str | None = None, email: str | None = None) -> Connection:
-    """The enabled connection of an organization, by slug or by the email's domain."""
-    queryset = Connection.objects.select_related("organization")
+    """The enabled connection of an organization, by slug or by the email's domain.
+
+    Through :mod:`~tenant_sso.realm_cache` (the connection found is cached, invalidated on every
+    change): no query for a known domain or slug. Without its client secret (deferred)."""
+    queryset = Connection.objects.select_related("organization").defer(*realm_cache.DEFERRED)
     if org:
         # Not a slug, not a lookup: PostgreSQL refuses strings with NUL (a 500), and nothing else
         # can match anyway.
         if not slug_re.match(org):
             raise ConfigurationError("unknown_organization", status=404, detail="org is not a slug")
-        connection = queryset.filter(organization__slug=org[:100], enabled=True).first()
+        slug = org[:100]
+        connection = realm_cache.lookup(
+            "org", slug, lambda: queryset.filter(organization__slug=slug, enabled=True).first()
+        )
         if connection is None:
             raise ConfigurationError("unknown_organization", status=404, detail=f"org {org[:100]!r}")
         return connection
@@ -57,7 +63,9 @@ def find_connection(*, org: str | None = None, email: str | None = None) -> Conn
         domain = normalize_domain(email.rsplit("@", 1)[1])
         # One query, one round trip: the domain's unique index finds the organization, the join
         # its enabled connection (constant time whatever the number of tenants).
-        connection = queryset.filter(organization__domains__domain=domain, enabled=True).first()
+        connection = realm_cache.lookup(
+            "domain", domain, lambda: queryset.filter(organization__domains__domain=domain, enabled=True).first()
+        )
         if connection is None:
             raise ConfigurationError(
                 "unknown_domain",
