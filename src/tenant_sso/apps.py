@@ -9,8 +9,7 @@ class TenantSSOConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
-        from . import realm_cache
+        from . import checks, realm_cache  # noqa: F401  (checks: registers the system checks)
         from .session_index import connect
 
         connect()  # the kill switch: revoking an SSOSession ends its Django session

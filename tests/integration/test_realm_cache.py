@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.cache import cache
-from django.db import connection as db, transaction
+from django.db import connection as db
+from django.db import transaction
 from django.test.utils import CaptureQueriesContext
 
 from tenant_sso import realm_cache, session_index
