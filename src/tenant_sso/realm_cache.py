@@ -48,7 +48,9 @@ DEFERRED = ("client_secret_encrypted",)
 def _schema() -> str:
     """Part of every key: a pickled row of another version or shape is never read back."""
     shape = [django.__version__] + [
-        f"{model.__name__}.{f.attname}" for model in (Connection, Organization) for f in model._meta.concrete_fields
+        f"{model.__name__}.{f.attname}"
+        for model in (Connection, Organization)
+        for f in model._meta.concrete_fields
     ]
     return hashlib.sha256(" ".join(shape).encode()).hexdigest()[:12]
 
@@ -75,7 +77,9 @@ def _keys_of(organization_ids: Iterable[Any]) -> set[str]:
     ids = {pk for pk in organization_ids if pk is not None}
     if not ids:
         return set()
-    keys = {_key("org", slug) for slug in Organization.objects.filter(pk__in=ids).values_list("slug", flat=True)}
+    keys = {
+        _key("org", slug) for slug in Organization.objects.filter(pk__in=ids).values_list("slug", flat=True)
+    }
     domains = OrganizationDomain.objects.filter(organization_id__in=ids).values_list("domain", flat=True)
     return keys | {_key("domain", domain) for domain in domains}
 

@@ -157,13 +157,18 @@ def check_claims(claims: dict[str, Any], expect: Expectations, now: float) -> No
     if not isinstance(sub, str) or not sub or len(sub) > 255:
         raise TokenError("sub_missing", detail="sub missing, empty or too long")
     aud = claims.get("aud")
-    audiences = [aud] if isinstance(aud, str) else aud
-    if not isinstance(audiences, list) or not all(isinstance(a, str) for a in audiences):
-        raise TokenError("audience_mismatch", detail="aud missing or malformed")
-    if expect.client_id not in audiences:
-        raise TokenError("audience_mismatch", detail="aud does not contain the client id")
+    if isinstance(aud, str):  # the usual single audience: no list built, no generator run
+        several = False
+        if aud != expect.client_id:
+            raise TokenError("audience_mismatch", detail="aud does not contain the client id")
+    else:
+        if not isinstance(aud, list) or not all(isinstance(a, str) for a in aud):
+            raise TokenError("audience_mismatch", detail="aud missing or malformed")
+        if expect.client_id not in aud:
+            raise TokenError("audience_mismatch", detail="aud does not contain the client id")
+        several = len(aud) > 1
     azp = claims.get("azp")
-    if len(audiences) > 1 and azp is None:
+    if several and azp is None:
         raise TokenError("azp_mismatch", detail="several audiences and no azp")
     if azp is not None and azp != expect.client_id:
         raise TokenError("azp_mismatch", detail="azp is not the client id")
