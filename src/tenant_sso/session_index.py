@@ -42,7 +42,7 @@ from django.db.models.signals import post_save, pre_delete
 from django.http import HttpRequest
 from django.utils import timezone
 
-from . import crypto
+from . import crypto, realm_cache
 from .exceptions import ConfigurationError
 from .models import Connection, FederatedIdentity, LoginEvent, Organization, SSOSession
 
@@ -162,6 +162,7 @@ def disable_connections(queryset: QuerySet[Connection]) -> int:
     if not pks:
         return 0
     count = Connection.objects.filter(pk__in=pks, enabled=True).update(enabled=False)
+    realm_cache.forget(connection_ids=pks)  # update() sends no signal: login starts must not find them
     revoke(SSOSession.objects.filter(connection_id__in=pks), "connection_disabled")
     return int(count)
 

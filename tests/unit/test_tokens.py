@@ -8,6 +8,8 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from joserfc.jwk import KeySet
 
 from tenant_sso.exceptions import TokenError, UnknownKeyError
@@ -166,3 +168,48 @@ def test_jwks_import_skips_symmetric_keys() -> None:
     with pytest.raises(UnknownKeyError):
         select_key(text, "test-key-1")
     assert KeySet.import_key_set(jwks(rsa_key())).keys
+
+
+def _stdlib_b64url(segment: str) -> bytes:
+    """The strict base64url decoding tokens.py used before pybase64 (the standard library's)."""
+    import binascii
+
+    data = segment.encode("ascii").translate(bytes.maketrans(b"-_+/=", b"+/!!!")) + b"=" * (-len(segment) % 4)
+    return binascii.a2b_base64(data, strict_mode=True)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/= \n\t.!", max_size=24))
+def test_base64url_decoding_accepts_and_refuses_what_the_stdlib_decoder_did(segment: str) -> None:
+    """pybase64 replaced the standard library's decoder for speed (docs/performance.md): on any
+    input, it decodes to the same bytes or refuses, exactly as before."""
+    from tenant_sso.oidc.tokens import _b64
+
+    try:
+        expected: bytes | None = _stdlib_b64url(segment)
+    except ValueError:
+        expected = None
+    try:
+        got: bytes | None = _b64(segment)
+    except ValueError:
+        got = None
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda part: part + "=" * (-len(part) % 4 or 4),  # padded
+        lambda part: part[:10] + " " + part[10:],  # whitespace
+        lambda part: part[:10] + "\n" + part[10:],
+        lambda part: part.replace("-", "+").replace("_", "/") if ("-" in part or "_" in part) else part + "+",
+        lambda part: part + ".",  # a fourth part
+    ],
+)
+def test_parts_that_are_not_strict_base64url_are_refused(spoil: Any) -> None:
+    token = sign(id_claims(name=">>>???>>>???"))  # bytes that encode to - and _
+    header, payload, signature = token.split(".")
+    for spoiled in (f"{header}.{spoil(payload)}.{signature}", f"{header}.{payload}.{spoil(signature)}"):
+        with pytest.raises(TokenError) as info:
+            validate(spoiled)
+        assert info.value.code == "malformed_token", spoiled

@@ -10,7 +10,7 @@ from django.core.validators import slug_re
 from django.db.models import Q
 from django.http import HttpRequest
 
-from .. import stash, wiring
+from .. import realm_cache, stash, wiring
 from ..exceptions import (
     ConfigurationError,
     RequestError,
@@ -48,14 +48,20 @@ class LoginMode(StrEnum):
 
 # -- finding the connection ------------------------------------------------------------------
 def find_connection(*, org: str | None = None, email: str | None = None) -> Connection:
-    """The enabled connection of an organization, by slug or by the email's domain."""
-    queryset = Connection.objects.select_related("organization")
+    """The enabled connection of an organization, by slug or by the email's domain.
+
+    Through :mod:`~tenant_sso.realm_cache` (the connection found is cached, invalidated on every
+    change): no query for a known domain or slug. Without its client secret (deferred)."""
+    queryset = Connection.objects.select_related("organization").defer(*realm_cache.DEFERRED)
     if org:
         # Not a slug, not a lookup: PostgreSQL refuses strings with NUL (a 500), and nothing else
         # can match anyway.
         if not slug_re.match(org):
             raise ConfigurationError("unknown_organization", status=404, detail="org is not a slug")
-        connection = queryset.filter(organization__slug=org[:100], enabled=True).first()
+        slug = org[:100]
+        connection = realm_cache.lookup(
+            "org", slug, lambda: queryset.filter(organization__slug=slug, enabled=True).first()
+        )
         if connection is None:
             raise ConfigurationError("unknown_organization", status=404, detail=f"org {org[:100]!r}")
         return connection
@@ -65,14 +71,18 @@ def find_connection(*, org: str | None = None, email: str | None = None) -> Conn
             raise RequestError("email_invalid", "This is not a valid email address. Please check it.")
         domain = normalize_domain(email.rsplit("@", 1)[1])
         # One query, one round trip: the domain's unique index finds the organization, the join
-        # its enabled connection (constant time whatever the number of tenants). An organization
-        # that requires verified domains is found only by a verified one (one filter() call: the
-        # conditions share the domain's join; docs/domain-verification.md).
-        connection = queryset.filter(
-            Q(organization__require_verified_domains=False) | Q(organization__domains__verified_at__isnull=False),
-            organization__domains__domain=domain,
-            enabled=True,
-        ).first()
+        # its enabled connection (constant time whatever the number of tenants), through the realm
+        # cache. An organization that requires verified domains is found only by a verified one
+        # (one filter() call: the conditions share the domain's join; docs/domain-verification.md).
+        connection = realm_cache.lookup(
+            "domain",
+            domain,
+            lambda: queryset.filter(
+                Q(organization__require_verified_domains=False) | Q(organization__domains__verified_at__isnull=False),
+                organization__domains__domain=domain,
+                enabled=True,
+            ).first(),
+        )
         if connection is None:
             raise ConfigurationError(
                 "unknown_domain",

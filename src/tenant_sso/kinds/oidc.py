@@ -56,6 +56,7 @@ def adopt_published_issuer(connection: Connection, published: str) -> None:
     anyone, so a row with identities under its issuer is left alone (:class:`IssuerChanged`).
     Only the row still holding the old value is changed, so an admin's concurrent edit wins.
     """
+    from .. import realm_cache
     from ..models import Connection
 
     old = connection.issuer
@@ -66,6 +67,7 @@ def adopt_published_issuer(connection: Connection, published: str) -> None:
             "the configured one: update the issuer in the admin if the provider really changed it",
         )
     Connection.objects.filter(pk=connection.pk, issuer=old).update(issuer=published)
+    realm_cache.forget(connection_ids=[connection.pk])  # update() sends no signal
     connection.issuer = published
     logger.warning(
         "connection %s: issuer %r stored as the provider publishes it, %r", connection.pk, old, published

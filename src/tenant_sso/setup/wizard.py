@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from .. import flows, session_index, signals, wiring
+from .. import flows, realm_cache, session_index, signals, wiring
 from ..claims import allowed_matches, mapped_groups
 from ..conf import app_settings
 from ..connections import ConnectionSpec, upsert_connection, validation_message
@@ -191,6 +191,7 @@ def _park(organization: Organization, state: SetupState) -> None:
     """Not live yet: the connection admits nobody (disabled) until go-live."""
     if state.live_at is None:
         Connection.objects.filter(organization=organization, enabled=True).update(enabled=False)
+        realm_cache.forget(organization_ids=[organization.pk])  # update() sends no signal
 
 
 def apply(
@@ -393,6 +394,7 @@ def go_live(
         session_index.disable_connections(others)
         Connection.objects.filter(pk=connection.pk).update(enabled=True)
         Organization.objects.filter(pk=organization.pk).update(require_verified_domains=True)
+        realm_cache.forget(organization_ids=[organization.pk])  # update() sends no signal
         state = state_of(organization)
         state.live_at = timezone.now()
         state.live_override = bool(missing) and override
