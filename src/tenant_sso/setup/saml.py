@@ -31,8 +31,6 @@ MAX_ATTRIBUTE = 256
 #: large gets ``saml_metadata_too_large`` rather than the generic ``setup_request_too_large``.
 MAX_SAML_POST = 2 * MAX_METADATA_BYTES
 METADATA_CHECK = "SAML metadata"
-#: The reason code when the choice is opened on the direct OIDC route.
-NEEDS_COGNITO = "setup_saml_needs_cognito"
 
 
 @dataclass(frozen=True)

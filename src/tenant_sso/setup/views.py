@@ -142,7 +142,7 @@ def _choice(key: str, organization: Organization) -> providers.IdPChoice:
     if choice is None:
         raise SetupRefused("setup_provider_unknown", "Choose one of the identity providers listed.", status=404)
     if saml_choices.is_saml(choice) and wizard.route_of(wizard.state_of(organization)) != "cognito":
-        raise SetupRefused(saml_choices.NEEDS_COGNITO, wizard.SAML_NEEDS_COGNITO, status=400)
+        raise SetupRefused("setup_saml_needs_cognito", wizard.SAML_NEEDS_COGNITO, status=400)
     return choice
 
 

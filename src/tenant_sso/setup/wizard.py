@@ -219,7 +219,7 @@ def apply(
     state = state_of(organization)
     route = route_of(state)
     if saml.is_saml(choice) and route != SetupState.Route.COGNITO:
-        raise SetupError(saml.NEEDS_COGNITO, SAML_NEEDS_COGNITO)
+        raise SetupError("setup_saml_needs_cognito", SAML_NEEDS_COGNITO)
     if state.live_at is None and organization.connections.filter(enabled=True).exists():
         # A connection the operator set up is serving this organization: the portal must not
         # change it under its users before go-live (the operator disables it first, or overrides).
