@@ -201,3 +201,35 @@ def test_direct_oidc_route_offers_no_saml(wizard: Client, settings: Any) -> None
     posted = wizard.post(portal.url("provider", key="adfs"), {"metadata_xml": adfs_xml(), "action": "apply"})
     assert posted.status_code == 400 and b"setup_saml_needs_cognito" in posted.content
     assert not Connection.objects.exists()
+
+
+def test_adfs_customer_from_link_to_live(
+    client: Client, cognito_route: str, cognito: Any, pool: str, devidp_factory: Any, make_organization: Any,
+) -> None:
+    """After apply, the test sign-in and go-live are the Cognito route's (the local IdP plays the
+    pool's hosted domain, which federates to ADFS: moto serves no /oauth2/* nor /saml2/*)."""
+    from tenant_sso.models import OrganizationDomain
+    from tests.support.driver import IdPBrowser, sso_login
+
+    acme = make_organization("acme", name="Acme Corp")
+    client.get(path_of(portal.new_link()))
+    applied = client.post(portal.url("provider", key="adfs"), {"metadata_xml": adfs_xml(), "action": "apply"})
+    assert applied.status_code == 200, applied.content[:3000]
+    connection = Connection.objects.get(organization=acme)
+    users = [{"sub": "adfs-alice", "email": "alice@acme.test", "email_verified": True, "groups": ["Domain Users",
+                                                                                                 "engineering"]}]
+    hosted = devidp_factory(portal.hosted_domain_config(cognito, pool, connection, users))
+    Connection.objects.filter(pk=connection.pk).update(issuer=hosted.issuer, cognito_domain=hosted.base_url)
+
+    browser = IdPBrowser.new()
+    answer = browser.authorize(client.post(portal.url("test"))["Location"], "alice@acme.test")
+    assert client.get(path_of(answer.headers["location"])).status_code == 302
+    assert "engineering" in client.get(portal.url("test")).content.decode()
+    client.post(portal.url("policy"), {"group": ["engineering"], "allowed": ["engineering"]})
+    OrganizationDomain.objects.create(organization=acme, domain="acme.test", verified_at="2026-01-01T00:00Z")
+    assert client.post(portal.url("live")).status_code == 302
+    assert SetupState.objects.get(organization=acme).live_at is not None
+    assert Connection.objects.get(pk=connection.pk).enabled
+
+    signed_in = sso_login(Client(), IdPBrowser.new(), email="alice@acme.test", org="acme")
+    assert signed_in.status_code == 302, signed_in.content[:500]

@@ -52,7 +52,6 @@ class SAMLChoice(IdPChoice):
         for value in sp or []:
             if value.key not in shown:
                 steps.append(Step(f"{value.label}. {value.help}", value.value))
-        steps.append(Step(PRESETS[self.preset].notes))
         steps.append(Step("Then give us the metadata URL (or paste the metadata XML) below."))
         return steps
 
@@ -205,10 +204,14 @@ def target_pool(organization: Any) -> str:
 
 
 def sp_for(choice: SAMLChoice, organization: Any, cognito_domain: str) -> list[SpValue]:
-    """The values to paste: entity id, ACS, sign-out URL, NameID format, the preset's attributes."""
+    """The values to paste: entity id, ACS, sign-out URL, NameID format, the preset's email and
+    groups attributes (the two the portal maps; no roles). Not the SP signing certificate: Cognito
+    makes it per pool and the operator hands it over (``sso_cognito sp-metadata``) when the
+    customer turns on signed single logout (docs/setup-portal.md)."""
     return sp_values(
         user_pool_id=target_pool(organization), cognito_domain=cognito_domain, client_id="",
-        idp_initiated_url="", preset=choice.preset, sign_requests=False, single_logout=True,
+        idp_initiated_url="", preset=choice.preset, sign_requests=False, single_logout=False,
+        roles_attribute="",
     )
 
 
