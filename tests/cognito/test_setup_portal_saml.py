@@ -5,6 +5,7 @@ refused with its code and nothing saved (docs/setup-portal.md, "SAML identity pr
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -141,8 +142,16 @@ def test_hostile_or_unusable_metadata_is_refused_with_its_code(
     assert answer.status_code == 200
     text = answer.content.decode()
     assert f"({code})" in text and 'id="checks-failed"' in text
+    assert "ask the customer" not in text  # the customer's words, not the operator's
     nothing_saved(cognito, pool)
     assert SetupEvent.objects.filter(action="checked", reason=code).exists()
+
+
+def test_an_expired_certificate_is_explained_with_its_date(wizard: Client, cognito_route: str) -> None:
+    xml = adfs_metadata([expired_certificate(now_utc(), days_ago=3)]).decode()
+    text = wizard.post(portal.url("provider", key="adfs"), {"metadata_xml": xml, "action": "check"}).content.decode()
+    expired_on = f"{now_utc() - timedelta(days=3):%Y-%m-%d}"
+    assert f"expired on {expired_on}: renew the token-signing certificate" in text
 
 
 def test_a_huge_document_is_refused_unparsed(wizard: Client, cognito_route: str, cognito: Any, pool: str) -> None:

@@ -14,6 +14,7 @@ anything is saved; apply hands the checked document to Cognito onboarding as a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -216,8 +217,48 @@ def sp_for(choice: SAMLChoice, organization: Any, cognito_domain: str) -> list[S
 
 
 # -- the live check ---------------------------------------------------------------------------------
+#: The customer's wording of the metadata refusals they can act on (the parser's own messages are
+#: written for the operator: "ask the customer to..."); ``{date}`` is the first date in the parser's.
+CUSTOMER_WORDS = {
+    "saml_metadata_certificate_expired": (
+        "The signing certificate in this metadata expired on {date}: renew the token-signing certificate "
+        "in your identity provider (make the new one primary), then give us the new metadata."
+    ),
+    "saml_metadata_certificate_not_yet_valid": (
+        "The signing certificate in this metadata is not valid yet (from {date}): use the metadata "
+        "with your current certificate, or try again once it is valid."
+    ),
+    "saml_metadata_forbidden_xml": (
+        "This document declares a DTD or XML entities, which we refuse for safety: give us the metadata "
+        "exactly as your identity provider publishes it."
+    ),
+    "saml_metadata_not_idp": (
+        "This is not an identity provider's SAML 2.0 metadata (is it a service provider's, or another "
+        "file?): download the federation metadata of your identity provider for this application."
+    ),
+    "saml_metadata_malformed": "This is not a well-formed metadata XML document: copy the whole file again.",
+    "saml_metadata_no_sso_endpoint": (
+        "The metadata names no sign-in URL (SingleSignOnService, HTTP-Redirect or HTTP-POST): is SAML "
+        "sign-in turned on for this application?"
+    ),
+    "saml_metadata_no_signing_certificate": (
+        "The metadata has no signing certificate, so your identity provider's answers could not be "
+        "verified: add a token-signing certificate to the application."
+    ),
+    "saml_metadata_too_large": (
+        f"This document is larger than {MAX_METADATA_BYTES // 1000} kB; an identity provider's own metadata "
+        "is a few kB: give us the metadata of this one application."
+    ),
+    "saml_metadata_expired": "This metadata is past its validUntil date: download it again from your identity provider.",
+}
+
+
 def explain_metadata(error: SSOError) -> str:
     """A refused metadata document or URL, in the customer's terms, with its code."""
+    words = CUSTOMER_WORDS.get(error.code)
+    if words is not None:
+        found = re.search(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2} UTC)?", error.message)
+        return f"{words.format(date=found.group(0) if found else 'a past date')} ({error.code})"
     if isinstance(error, InvalidMetadata):
         return f"{error.message} ({error.code})"
     return explain(error)
