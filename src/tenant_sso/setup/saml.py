@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..diagnostics.results import CheckResult, explain, failed, passed
 from ..exceptions import ConfigurationError, InvalidMetadata, SSOError
@@ -173,7 +173,7 @@ for _choice in SAML_CHOICES:
     register(_choice)
 
 
-def is_saml(choice: IdPChoice) -> bool:
+def is_saml(choice: IdPChoice) -> TypeGuard[SAMLChoice]:
     return choice.protocol == "saml" and isinstance(choice, SAMLChoice)
 
 

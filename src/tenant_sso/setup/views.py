@@ -21,6 +21,7 @@ from .. import flows
 from ..conf import app_settings
 from ..exceptions import SSOError
 from ..models import Organization, OrganizationDomain, SetupLink
+from ..saml.metadata import MAX_METADATA_BYTES
 from . import links, providers, wizard
 from . import saml as saml_choices  # registers the SAML choices
 from .links import SetupRefused
@@ -127,7 +128,7 @@ def _provider_page(
         fields=[
             {"field": f,
              "value": "" if f.secret else (values or {}).get(f.name, "")[
-                 :saml_choices.MAX_METADATA_BYTES if f.multiline else providers.MAX_FIELD],
+                 :MAX_METADATA_BYTES if f.multiline else providers.MAX_FIELD],
              "error": (errors or {}).get(f.name, "")}
             for f in choice.fields
         ],

@@ -232,7 +232,7 @@ def apply(
     kept_groups = list(connection.allowed_groups) if connection is not None else []
     kept_mapping = dict(connection.group_mapping) if connection is not None else {}
     if saml.is_saml(choice):
-        upstream = saml.upstream(choice, values, metadata)  # type: ignore[arg-type]
+        upstream = saml.upstream(choice, values, metadata)
         applied = _apply_cognito(organization, state, values, upstream=upstream,
                                  user_pool_id=saml.target_pool(organization))
     elif route == SetupState.Route.COGNITO:
