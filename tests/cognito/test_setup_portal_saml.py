@@ -242,3 +242,19 @@ def test_adfs_customer_from_link_to_live(
 
     signed_in = sso_login(Client(), IdPBrowser.new(), email="alice@acme.test", org="acme")
     assert signed_in.status_code == 302, signed_in.content[:500]
+
+
+def test_aws_errors_on_a_saml_apply_are_coded_messages(
+    wizard: Client, cognito_route: str, cognito: Any, pool: str
+) -> None:
+    from tests.support.cognito import AwsErrors
+
+    cognito.meta.events.register(
+        "before-call.cognito-idp.CreateIdentityProvider", AwsErrors("LimitExceededException", times=10)
+    )
+    answer = wizard.post(portal.url("provider", key="adfs"), {"metadata_xml": adfs_xml(), "action": "apply"})
+    assert answer.status_code == 502
+    assert b'id="form-error"' in answer.content
+    assert b"(cognito_limit_exceeded)" in answer.content and b"TENANT_SSO_COGNITO_POOLS" not in answer.content
+    assert not Connection.objects.filter(enabled=True).exists()
+    assert SetupEvent.objects.filter(action="apply_failed", reason="setup_apply_failed").exists()
