@@ -258,3 +258,14 @@ def test_aws_errors_on_a_saml_apply_are_coded_messages(
     assert b"(cognito_limit_exceeded)" in answer.content and b"TENANT_SSO_COGNITO_POOLS" not in answer.content
     assert not Connection.objects.filter(enabled=True).exists()
     assert SetupEvent.objects.filter(action="apply_failed", reason="setup_apply_failed").exists()
+
+
+@pytest.mark.parametrize("field", ["metadata_xml", "metadata_url", "groups_attribute"])
+def test_script_in_a_saml_field_is_shown_as_text(wizard: Client, cognito_route: str, field: str) -> None:
+    hostile = '</textarea><script>alert("x")</script>'
+    data = {"metadata_xml": adfs_xml(), field: hostile, "action": "check"}
+    if field == "metadata_url":
+        del data["metadata_xml"]
+    text = wizard.post(portal.url("provider", key="adfs"), data).content.decode()
+    assert '<script>alert("x")' not in text and "&lt;script&gt;" in text
+    assert not Connection.objects.exists()
