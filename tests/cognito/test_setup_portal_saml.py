@@ -269,3 +269,19 @@ def test_script_in_a_saml_field_is_shown_as_text(wizard: Client, cognito_route: 
     text = wizard.post(portal.url("provider", key="adfs"), data).content.decode()
     assert '<script>alert("x")' not in text and "&lt;script&gt;" in text
     assert not Connection.objects.exists()
+
+
+def test_switching_from_oidc_to_saml_is_refused_with_its_code(
+    wizard: Client, cognito_route: str, cognito: Any, pool: str, devidp_factory: Any
+) -> None:
+    okta = devidp_factory(portal.okta_config())
+    first = wizard.post(portal.url("provider", key="okta"), {**portal.values(okta.issuer), "action": "apply"})
+    assert first.status_code == 200, first.content[:3000]
+
+    answer = wizard.post(portal.url("provider", key="adfs"), {"metadata_xml": adfs_xml(), "action": "apply"})
+    assert answer.status_code == 400
+    assert b"[setup_protocol_change]" in answer.content
+    providers = cognito.list_identity_providers(UserPoolId=pool)["Providers"]
+    assert [p["ProviderType"] for p in providers] == ["OIDC"]  # nothing changed in Cognito
+    assert not SAMLUpstream.objects.exists()
+    assert SetupState.objects.get(organization__slug="acme").provider == "okta"

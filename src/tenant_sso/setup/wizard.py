@@ -291,6 +291,17 @@ def _apply_cognito(
             raise  # their metadata URL, read again by onboarding: theirs to fix
         raise _apply_failed(organization, error) from error
     except SSOError as error:
+        if error.code == "cognito_provider_type_change":
+            # OIDC applied before, SAML now (or the reverse): Cognito cannot change a provider's type.
+            record(None, "apply_error", organization=organization, reason=error.code,
+                   detail={"message": error.message[:500]})
+            raise SetupError(
+                "setup_protocol_change",
+                "Your organization is already connected to an identity provider over the other protocol "
+                "(OpenID Connect or SAML), and our sign-in service cannot switch it in place: keep the "
+                "protocol you chose first, or ask your contact to remove that connection (your users "
+                "would then sign in as new users of our sign-in service).",
+            ) from error
         raise _apply_failed(organization, error) from error
     connection = portal_connection(organization)
     if connection is None:
