@@ -6,7 +6,8 @@ An :class:`IdPChoice` says, for one kind of identity provider, what the IT admin
 against the provider are in :mod:`.wizard`) and what "apply" creates (:attr:`IdPChoice.protocol`
 names the applier in :mod:`.wizard`). Okta, Entra ID, Google Workspace and generic OIDC are OIDC
 choices; a SAML choice (ADFS, generic SAML) registers here with ``protocol="saml"`` and its own
-fields once the SAML connection kind exists. :func:`register` adds a project's own choice.
+fields (:mod:`.saml`: ADFS, generic SAML, Okta and Entra ID as SAML presets), offered on the
+Cognito route only. :func:`register` adds a project's own choice.
 
 Each choice works on both routes (:class:`~tenant_sso.models.SetupState.Route`): through Cognito
 (the customer's IdP sends the browser to the pool's ``https://<domain>/oauth2/idpresponse``) or a
@@ -32,6 +33,8 @@ class Field:
     help: str = ""
     secret: bool = False
     placeholder: str = ""
+    #: A pasted document (SAML metadata): a text area, and the value is shown back whole.
+    multiline: bool = False
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,9 @@ from .. import flows
 from ..conf import app_settings
 from ..exceptions import SSOError
 from ..models import Organization, OrganizationDomain, SetupLink
+from ..saml.metadata import MAX_METADATA_BYTES
 from . import links, providers, wizard
+from . import saml as saml_choices  # registers the SAML choices
 from .links import SetupRefused
 
 View = Callable[..., HttpResponse]
@@ -35,7 +37,7 @@ def _page(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
-            if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > MAX_POST:
+            if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > _max_post(kwargs):
                 raise SetupRefused("setup_request_too_large", "That form is far too large.", status=400)
             response = view(request, *args, **kwargs)
         except SSOError as error:
@@ -48,6 +50,12 @@ def _page(view: View) -> View:
         return response
 
     return wrapper
+
+
+def _max_post(kwargs: dict[str, Any]) -> int:
+    """A SAML choice's form may carry a pasted metadata document; every other form is small."""
+    choice = providers.choice_for(kwargs.get("key", ""))
+    return saml_choices.MAX_SAML_POST if choice is not None and saml_choices.is_saml(choice) else MAX_POST
 
 
 def _form(response: HttpResponse) -> HttpResponse:
@@ -92,9 +100,12 @@ def open_link(request: HttpRequest, token: str) -> HttpResponse:
 @_page
 def overview(request: HttpRequest, org: str) -> HttpResponse:
     organization, _link = _org(request, org)
+    cognito = wizard.route_of(wizard.state_of(organization)) == "cognito"
     context = _context(
         request, organization,
-        choices=providers.available(), readiness=wizard.readiness(organization),
+        choices=providers.available(("oidc", "saml") if cognito else ("oidc",)),
+        saml_unavailable=[] if cognito else providers.available(("saml",)),
+        readiness=wizard.readiness(organization),
     )
     return _form(render(request, "tenant_sso/setup/overview.html", context))
 
@@ -106,11 +117,18 @@ def _provider_page(
 ) -> HttpResponse:
     route = wizard.route_of(wizard.state_of(organization))
     redirect_uri = wizard.upstream_redirect_uri(organization, route, request)
+    initiate = wizard.initiate_uri(organization, request)
+    if isinstance(choice, saml_choices.SAMLChoice):
+        sp = saml_choices.sp_for(choice, organization, wizard.cognito_domain(organization))
+        steps = choice.instructions(redirect_uri=redirect_uri, initiate_uri=initiate, sp=sp)
+    else:
+        steps = choice.instructions(redirect_uri=redirect_uri, initiate_uri=initiate)
     context = _context(
-        request, organization, choice=choice,
-        steps=choice.instructions(redirect_uri=redirect_uri, initiate_uri=wizard.initiate_uri(organization, request)),
+        request, organization, choice=choice, steps=steps,
         fields=[
-            {"field": f, "value": "" if f.secret else (values or {}).get(f.name, "")[:providers.MAX_FIELD],
+            {"field": f,
+             "value": "" if f.secret else (values or {}).get(f.name, "")[
+                 :MAX_METADATA_BYTES if f.multiline else providers.MAX_FIELD],
              "error": (errors or {}).get(f.name, "")}
             for f in choice.fields
         ],
@@ -120,11 +138,32 @@ def _provider_page(
     return _form(render(request, "tenant_sso/setup/provider.html", context, status=status))
 
 
-def _choice(key: str) -> providers.IdPChoice:
+def _choice(key: str, organization: Organization) -> providers.IdPChoice:
     choice = providers.choice_for(key)
     if choice is None:
         raise SetupRefused("setup_provider_unknown", "Choose one of the identity providers listed.", status=404)
+    if saml_choices.is_saml(choice) and wizard.route_of(wizard.state_of(organization)) != "cognito":
+        raise SetupRefused("setup_saml_needs_cognito", wizard.SAML_NEEDS_COGNITO, status=400)
     return choice
+
+
+def _live(
+    request: HttpRequest, organization: Organization, link: SetupLink, choice: providers.IdPChoice,
+    values: dict[str, str],
+) -> tuple[list[Any], Any]:
+    """The live checks of ``values`` (rate-limited per link, audited): (results, SAML metadata)."""
+    links.limit_checks(link)
+    metadata, code = None, ""
+    if saml_choices.is_saml(choice):
+        results, metadata, code = saml_choices.check_metadata(values)
+        what = saml_choices.audit_detail(values)
+    else:
+        route = wizard.route_of(wizard.state_of(organization))
+        results = wizard.live_checks(organization, values, wizard.upstream_redirect_uri(organization, route, request))
+        what = {"issuer": values["issuer"]}
+    links.record(request, "checked", organization=organization, link=link, reason=code,
+                 detail={"ok": all(r.ok for r in results), **what})
+    return results, metadata
 
 
 def _values(request: HttpRequest, choice: providers.IdPChoice) -> dict[str, str]:
@@ -136,26 +175,23 @@ def _values(request: HttpRequest, choice: providers.IdPChoice) -> dict[str, str]
 def provider(request: HttpRequest, org: str, key: str) -> HttpResponse:
     """GET: the instructions and the form. POST: check the values live, then apply them."""
     organization, link = _org(request, org)
-    choice = _choice(key)
+    choice = _choice(key, organization)
     if request.method == "GET":
         return _provider_page(request, organization, choice)
     values, errors = choice.clean(_values(request, choice))
     if errors:
-        links.record(request, "refused", organization=organization, link=link, reason="setup_value_invalid",
+        reason = (saml_choices.is_saml(choice) and saml_choices.refusal_code(errors)) or "setup_value_invalid"
+        links.record(request, "refused", organization=organization, link=link, reason=reason,
                      detail={"fields": sorted(errors)})
         return _provider_page(request, organization, choice, values=_values(request, choice), errors=errors,
                               status=400)
-    links.limit_checks(link)
-    route = wizard.route_of(wizard.state_of(organization))
-    results = wizard.live_checks(organization, values, wizard.upstream_redirect_uri(organization, route, request))
-    links.record(request, "checked", organization=organization, link=link,
-                 detail={"ok": all(r.ok for r in results), "issuer": values["issuer"]})
+    results, metadata = _live(request, organization, link, choice, values)
     if request.POST.get("action") == "check" or any(not r.ok for r in results):
         if request.headers.get("Accept") == "application/json":
             return JsonResponse({"results": [r.as_dict() for r in results]})
         return _provider_page(request, organization, choice, values=values, results=results)
     try:
-        applied = wizard.apply(request, organization, choice, values)
+        applied = wizard.apply(request, organization, choice, values, metadata=metadata)
     except SSOError as error:
         links.record(request, "apply_failed", organization=organization, link=link, reason=error.code)
         return _provider_page(request, organization, choice, values=values, results=results,
@@ -170,7 +206,7 @@ def check(request: HttpRequest, org: str, key: str) -> HttpResponse:
     """The live check alone (the form's "Check" button, or JavaScript as the person types):
     JSON for ``Accept: application/json``, else the provider page with the results."""
     organization, link = _org(request, org)
-    choice = _choice(key)
+    choice = _choice(key, organization)
     values, errors = choice.clean(_values(request, choice))
     wants_json = request.headers.get("Accept") == "application/json"
     if errors:
@@ -178,11 +214,7 @@ def check(request: HttpRequest, org: str, key: str) -> HttpResponse:
             return JsonResponse({"errors": errors}, status=400)
         return _provider_page(request, organization, choice, values=_values(request, choice), errors=errors,
                               status=400)
-    links.limit_checks(link)
-    route = wizard.route_of(wizard.state_of(organization))
-    results = wizard.live_checks(organization, values, wizard.upstream_redirect_uri(organization, route, request))
-    links.record(request, "checked", organization=organization, link=link,
-                 detail={"ok": all(r.ok for r in results), "issuer": values["issuer"]})
+    results, _metadata = _live(request, organization, link, choice, values)
     if wants_json:
         return JsonResponse({"results": [r.as_dict() for r in results]})
     return _provider_page(request, organization, choice, values=values, results=results)

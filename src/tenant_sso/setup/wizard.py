@@ -26,7 +26,7 @@ from ..conf import app_settings
 from ..connections import ConnectionSpec, upsert_connection, validation_message
 from ..diagnostics import check_jwks, check_metadata, check_secret, check_token_endpoint
 from ..diagnostics.results import CheckResult, skipped
-from ..exceptions import ConfigurationError, SSOError
+from ..exceptions import ConfigurationError, InvalidMetadata, ProviderError, SSOError, URLRefused
 from ..models import Connection, Organization, OrganizationDomain, SetupState
 from ..validation import InvalidValue
 from .links import record
@@ -35,6 +35,12 @@ from .providers import IdPChoice
 #: Claims shown after a test sign-in and kept in the setup state (no token, no secret).
 SHOWN_CLAIMS = 40
 MAX_CLAIM_CHARS = 300
+
+
+SAML_NEEDS_COGNITO = (
+    "SAML identity providers connect through our sign-in service, which your organization does not "
+    "use: choose an OpenID Connect option, or ask your contact to switch you to the sign-in service."
+)
 
 
 class SetupError(ConfigurationError):
@@ -111,19 +117,26 @@ def upstream_redirect_uri(organization: Organization, route: str, request: HttpR
     """Cognito route: the pool's ``https://<domain>/oauth2/idpresponse`` (docs/cognito.md); direct
     OIDC: our ``callback/<org>/``."""
     if route == SetupState.Route.COGNITO:
-        domain = app_settings.SETUP_COGNITO_DOMAIN
-        if not domain:
-            existing = portal_connection(organization)
-            domain = existing.cognito_domain if existing is not None and existing.kind == "cognito" else ""
-        if not domain:
-            raise SetupError(
-                "setup_cognito_domain_missing",
-                "This setup is not ready on our side yet (no Cognito domain): please tell your contact.",
-                detail="TENANT_SSO_SETUP_COGNITO_DOMAIN is empty",
-            )
+        domain = cognito_domain(organization)
         base = domain if "://" in domain else f"https://{domain}"
         return f"{base.rstrip('/')}/oauth2/idpresponse"
     return flows.redirect_uri_for(Connection(kind="oidc", organization=organization), request)
+
+
+def cognito_domain(organization: Organization) -> str:
+    """The Cognito route's hosted domain: ``TENANT_SSO_SETUP_COGNITO_DOMAIN``, else the portal's
+    Cognito connection's; SetupError ``setup_cognito_domain_missing`` when neither is known."""
+    domain = app_settings.SETUP_COGNITO_DOMAIN
+    if not domain:
+        existing = portal_connection(organization)
+        domain = existing.cognito_domain if existing is not None and existing.kind == "cognito" else ""
+    if not domain:
+        raise SetupError(
+            "setup_cognito_domain_missing",
+            "This setup is not ready on our side yet (no Cognito domain): please tell your contact.",
+            detail="TENANT_SSO_SETUP_COGNITO_DOMAIN is empty",
+        )
+    return domain
 
 
 def initiate_uri(organization: Organization, request: HttpRequest) -> str:
@@ -195,11 +208,19 @@ def _park(organization: Organization, state: SetupState) -> None:
 
 
 def apply(
-    request: HttpRequest | None, organization: Organization, choice: IdPChoice, values: dict[str, str]
+    request: HttpRequest | None, organization: Organization, choice: IdPChoice, values: dict[str, str],
+    *, metadata: Any = None,
 ) -> Applied:
-    """Create or update the connection for ``values`` (idempotent); SSOError with a code."""
+    """Create or update the connection for ``values`` (idempotent); SSOError with a code.
+
+    A SAML choice (:mod:`.saml`) needs the Cognito route; ``metadata`` is its document as the live
+    check parsed it (onboarding then neither fetches nor parses it again)."""
+    from . import saml
+
     state = state_of(organization)
     route = route_of(state)
+    if saml.is_saml(choice) and route != SetupState.Route.COGNITO:
+        raise SetupError("setup_saml_needs_cognito", SAML_NEEDS_COGNITO)
     if state.live_at is None and organization.connections.filter(enabled=True).exists():
         # A connection the operator set up is serving this organization: the portal must not
         # change it under its users before go-live (the operator disables it first, or overrides).
@@ -211,7 +232,11 @@ def apply(
     connection = portal_connection(organization)
     kept_groups = list(connection.allowed_groups) if connection is not None else []
     kept_mapping = dict(connection.group_mapping) if connection is not None else {}
-    if route == SetupState.Route.COGNITO:
+    if saml.is_saml(choice):
+        upstream = saml.upstream(choice, values, metadata)
+        applied = _apply_cognito(organization, state, values, upstream=upstream,
+                                 user_pool_id=saml.target_pool(organization))
+    elif route == SetupState.Route.COGNITO:
         applied = _apply_cognito(organization, state, values)
     else:
         spec = ConnectionSpec(
@@ -232,19 +257,26 @@ def apply(
     state.route = route
     state.configured_at = timezone.now()
     state.save(update_fields=["provider", "route", "configured_at"])
+    what = saml.audit_detail(values) if saml.is_saml(choice) else {"issuer": values["issuer"]}
     record(request, "configured", organization=organization,
-           detail={"provider": choice.key, "route": route, "status": applied.status, "issuer": values["issuer"]})
+           detail={"provider": choice.key, "route": route, "status": applied.status, **what})
     signals.setup_step.send(sender=Organization, organization=organization, step="configured",
                             detail={"provider": choice.key, "route": route})
     return applied
 
 
-def _apply_cognito(organization: Organization, state: SetupState, values: dict[str, str]) -> Applied:
+def _apply_cognito(
+    organization: Organization, state: SetupState, values: dict[str, str], *, upstream: Any = None,
+    user_pool_id: str | None = None,
+) -> Applied:
     from ..cognito.plan import TenantSpec, Upstream
 
     provisioner = _provisioner()
-    upstream = Upstream(issuer=values["issuer"], client_id=values["client_id"], client_secret=values["client_secret"])
-    spec = TenantSpec(org_slug=organization.slug, org_name=organization.name, upstream=upstream)
+    if upstream is None:
+        upstream = Upstream(issuer=values["issuer"], client_id=values["client_id"],
+                            client_secret=values["client_secret"])
+    spec = TenantSpec(org_slug=organization.slug, org_name=organization.name, upstream=upstream,
+                      user_pool_id=user_pool_id)
     try:
         # One transaction: the connection re-enabled for onboarding's writer is never seen enabled
         # by a login before go-live (AWS calls run inside it; they are few and rate-limited, and a
@@ -253,24 +285,43 @@ def _apply_cognito(organization: Organization, state: SetupState, values: dict[s
             _reopen(organization, state)
             outcome = provisioner.onboard(spec)
             _park(organization, state)
-    except InvalidValue:
+    except (InvalidValue, InvalidMetadata):
         raise  # the customer's own value: its message says what to change
+    except ProviderError as error:
+        if error.code.startswith("saml_metadata") or isinstance(error, URLRefused):
+            raise  # their metadata URL, read again by onboarding: theirs to fix
+        raise _apply_failed(organization, error) from error
     except SSOError as error:
-        # AWS's and the pool's problems are the operator's to fix: the customer gets the code to
-        # pass on; the operator's wording (pool IDs, quotas) goes to the audit only.
-        record(None, "apply_error", organization=organization, reason=error.code,
-               detail={"message": error.message[:500]})
-        raise SetupError(
-            "setup_apply_failed",
-            f"We could not finish the connection on our side ({error.code}). Nothing is live and your "
-            "values are kept nowhere but your form: try again later, or send this code to your contact.",
-            status=502,
-        ) from error
+        if error.code == "cognito_provider_type_change":
+            # OIDC applied before, SAML now (or the reverse): Cognito cannot change a provider's type.
+            record(None, "apply_error", organization=organization, reason=error.code,
+                   detail={"message": error.message[:500]})
+            raise SetupError(
+                "setup_protocol_change",
+                "Your organization is already connected to an identity provider over the other protocol "
+                "(OpenID Connect or SAML), and our sign-in service cannot switch it in place: keep the "
+                "protocol you chose first, or ask your contact to remove that connection (your users "
+                "would then sign in as new users of our sign-in service).",
+            ) from error
+        raise _apply_failed(organization, error) from error
     connection = portal_connection(organization)
     if connection is None:
         raise SetupError("setup_apply_refused", "Onboarding stored no connection.")
     steps = [f"{step.action} {step.target}" for step in outcome.plan.steps]
     return Applied(connection, outcome.status, steps or ["Nothing to change in Cognito."])
+
+
+def _apply_failed(organization: Organization, error: SSOError) -> SetupError:
+    """AWS's and the pool's problems are the operator's to fix: the customer gets the code to pass
+    on; the operator's wording (pool IDs, quotas) goes to the audit only."""
+    record(None, "apply_error", organization=organization, reason=error.code,
+           detail={"message": error.message[:500]})
+    return SetupError(
+        "setup_apply_failed",
+        f"We could not finish the connection on our side ({error.code}). Nothing is live and your "
+        "values are kept nowhere but your form: try again later, or send this code to your contact.",
+        status=502,
+    )
 
 
 # -- test sign-in ---------------------------------------------------------------------------------
