@@ -105,7 +105,7 @@ def test_deactivation_racing_logins_leaves_no_session(scim_app: Any, sql: Any) -
     errors = {reason for (reason,) in sql("select reason from tenant_sso_loginevent where outcome = 'error'")}
     assert errors <= {"cognito_sign_out_failed", "cognito_attributes_not_cleared"}, errors
     queued = sql(
-        "select count(*) from django_tasks_database_dbtaskresult where task_path like '%.cognito_global_sign_out'"
+        "select count(*) from django_tasks_database_dbtaskresult where task_path like '%%.cognito_global_sign_out'"
     )[0][0]
     failed = sql("select count(*) from tenant_sso_loginevent where reason = 'cognito_sign_out_failed'")[0][0]
     assert queued + failed >= 1
