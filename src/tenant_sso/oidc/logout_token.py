@@ -113,7 +113,7 @@ def validate_logout_token(
     if typ is not None and typ not in ACCEPTED_TYP:
         raise TokenError("logout_token_invalid", detail=f"typ {str(typ)[:30]!r} is not logout+jwt")
     key = resolve_key(token.header)
-    if not signatures.verify(token.header["alg"], key.public_key, token.signing_input.encode("ascii"), token.signature):
+    if not signatures.verify(token.header["alg"], key.public_key, token.signing_input, token.signature):
         raise TokenError("bad_signature", detail="logout token signature does not verify")
     claims = _json_object(token.payload, "payload")
     return check_logout_claims(claims, expect, time.time() if now is None else now)
