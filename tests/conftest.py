@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.test import override_settings
 from hypothesis import settings as hypothesis_settings
 
 from tests.support.cognito import CREDENTIALS
+from tests.support.dns import TEST_TIMEOUT, DNSTestServer
 from tests.support.driver import IdPBrowser
 from tests.support.idp import GLOBEX_ADMINS, GLOBEX_ENGINEERS, idp_config
 
@@ -62,6 +64,20 @@ def _clear_cache() -> Iterator[None]:
 
     cache.clear()
     yield
+
+
+@pytest.fixture(scope="module")
+def dns_server() -> Iterator[DNSTestServer]:
+    """A real DNS server on 127.0.0.1 (dnslib), for domain verification."""
+    with DNSTestServer() as server:
+        yield server
+
+
+@pytest.fixture
+def dns(dns_server: DNSTestServer) -> Iterator[DNSTestServer]:
+    """The server, as the only resolver tenant_sso asks."""
+    with override_settings(TENANT_SSO_DNS_RESOLVERS=[dns_server.address], TENANT_SSO_DNS_TIMEOUT=TEST_TIMEOUT):
+        yield dns_server
 
 
 # Playwright fixtures for tests/browser and tests/admin; a hostile OpenID Provider

@@ -92,3 +92,17 @@ def provisioner(cognito: Any, sleeps: list[float]) -> Any:
 def upstream_secret(monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("ACME_OKTA_SECRET", "okta-secret-1")
     return "ACME_OKTA_SECRET"
+
+
+@pytest.fixture
+def cognito_route(settings: Any, provisioner: Any, pool: str, cognito: Any) -> str:
+    """The setup portal on its Cognito route, onboarding into ``pool`` (moto): the pool's domain."""
+    from tests.support import setup as portal
+
+    domain = cognito.describe_user_pool(UserPoolId=pool)["UserPool"]["Domain"]
+    settings.TENANT_SSO_SETUP_ROUTE = "cognito"
+    settings.TENANT_SSO_SETUP_COGNITO_DOMAIN = f"{domain}.auth.us-east-1.amazoncognito.com"
+    settings.TENANT_SSO_SETUP_PROVISIONER = "tests.support.setup.provisioner"
+    settings.TENANT_SSO_COGNITO_POOLS = [{"user_pool_id": pool, "region": "us-east-1"}]
+    portal.PROVISIONERS.append(provisioner)
+    return str(settings.TENANT_SSO_SETUP_COGNITO_DOMAIN)

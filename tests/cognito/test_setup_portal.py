@@ -22,16 +22,6 @@ USERS = [
 ]
 
 
-@pytest.fixture
-def cognito_route(settings: Any, provisioner: Any, pool: str, cognito: Any) -> str:
-    domain = cognito.describe_user_pool(UserPoolId=pool)["UserPool"]["Domain"]
-    settings.TENANT_SSO_SETUP_ROUTE = "cognito"
-    settings.TENANT_SSO_SETUP_COGNITO_DOMAIN = f"{domain}.auth.us-east-1.amazoncognito.com"
-    settings.TENANT_SSO_SETUP_PROVISIONER = "tests.support.setup.provisioner"
-    settings.TENANT_SSO_COGNITO_POOLS = [{"user_pool_id": pool, "region": "us-east-1"}]
-    portal.PROVISIONERS.append(provisioner)
-    return str(settings.TENANT_SSO_SETUP_COGNITO_DOMAIN)
-
 
 def test_okta_customer_through_cognito_from_link_to_live(
     client: Client, cognito_route: str, cognito: Any, pool: str, devidp_factory: Any, make_organization: Any,

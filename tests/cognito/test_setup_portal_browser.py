@@ -19,18 +19,13 @@ USERS = [{"sub": "00u-alice", "email": "alice@acme.test", "email_verified": True
 
 
 def test_okta_through_cognito_in_a_browser(
-    page: Any, chromium: Any, live_server: Any, settings: Any, provisioner: Any, pool: str, cognito: Any,
+    page: Any, chromium: Any, live_server: Any, settings: Any, cognito_route: str, pool: str, cognito: Any,
     devidp_factory: Any, make_organization: Any, shot: Any,
 ) -> None:
     app = live_server.url
-    domain = cognito.describe_user_pool(UserPoolId=pool)["UserPool"]["Domain"]
-    settings.TENANT_SSO_SETUP_ROUTE = "cognito"
-    settings.TENANT_SSO_SETUP_COGNITO_DOMAIN = f"{domain}.auth.us-east-1.amazoncognito.com"
-    settings.TENANT_SSO_SETUP_PROVISIONER = "tests.support.setup.provisioner"
-    settings.TENANT_SSO_COGNITO_POOLS = [{"user_pool_id": pool, "region": "us-east-1"}]
+    domain = cognito_route.split(".", 1)[0]
     settings.TENANT_SSO_COGNITO_CALLBACK_URL = f"{app}/api/oidc/cognito/callback/"
     settings.TENANT_SSO_COGNITO_LOGOUT_URLS = [f"{app}/login/?logged_out=1"]
-    portal.PROVISIONERS.append(provisioner)
     acme = make_organization("acme", name="Acme Corp")
     okta = devidp_factory(portal.okta_config(app))
 

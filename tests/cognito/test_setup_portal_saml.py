@@ -26,16 +26,6 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
 <md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="&lol3;"/>"""
 
 
-@pytest.fixture
-def cognito_route(settings: Any, provisioner: Any, pool: str, cognito: Any) -> str:
-    domain = cognito.describe_user_pool(UserPoolId=pool)["UserPool"]["Domain"]
-    settings.TENANT_SSO_SETUP_ROUTE = "cognito"
-    settings.TENANT_SSO_SETUP_COGNITO_DOMAIN = f"{domain}.auth.us-east-1.amazoncognito.com"
-    settings.TENANT_SSO_SETUP_PROVISIONER = "tests.support.setup.provisioner"
-    settings.TENANT_SSO_COGNITO_POOLS = [{"user_pool_id": pool, "region": "us-east-1"}]
-    portal.PROVISIONERS.append(provisioner)
-    return str(settings.TENANT_SSO_SETUP_COGNITO_DOMAIN)
-
 
 @pytest.fixture
 def wizard(client: Client, make_organization: Any) -> Client:

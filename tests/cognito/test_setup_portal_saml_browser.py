@@ -16,19 +16,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 
 
 def test_adfs_through_cognito_in_a_browser(
-    page: Any, live_server: Any, settings: Any, provisioner: Any, pool: str, cognito: Any,
+    page: Any, live_server: Any, settings: Any, cognito_route: str, pool: str, cognito: Any,
     make_organization: Any, shot: Any,
 ) -> None:
     app = live_server.url
-    domain = cognito.describe_user_pool(UserPoolId=pool)["UserPool"]["Domain"]
-    host = f"{domain}.auth.us-east-1.amazoncognito.com"
-    settings.TENANT_SSO_SETUP_ROUTE = "cognito"
-    settings.TENANT_SSO_SETUP_COGNITO_DOMAIN = host
-    settings.TENANT_SSO_SETUP_PROVISIONER = "tests.support.setup.provisioner"
-    settings.TENANT_SSO_COGNITO_POOLS = [{"user_pool_id": pool, "region": "us-east-1"}]
+    host = cognito_route
     settings.TENANT_SSO_COGNITO_CALLBACK_URL = f"{app}/api/oidc/cognito/callback/"
     settings.TENANT_SSO_COGNITO_LOGOUT_URLS = [f"{app}/login/?logged_out=1"]
-    portal.PROVISIONERS.append(provisioner)
     acme = make_organization("acme", name="Acme Corp")
 
     page.goto(app + portal.new_link("acme"))

@@ -7,7 +7,6 @@ resolver would be; nothing in tenant_sso.domains is patched. docs/domain-verific
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,22 +18,9 @@ from tenant_sso.adapter import SSOAdapter
 from tenant_sso.models import LoginEvent, Organization, OrganizationDomain
 from tenant_sso.validation import InvalidValue
 from tests.support import urls
-from tests.support.dns import DNSTestServer, free_udp_port
+from tests.support.dns import TEST_TIMEOUT, DNSTestServer, free_udp_port
 
-TIMEOUT = 0.5  # seconds: TENANT_SSO_DNS_TIMEOUT in these tests
-
-
-@pytest.fixture(scope="module")
-def dns_server() -> Iterator[DNSTestServer]:
-    with DNSTestServer() as server:
-        yield server
-
-
-@pytest.fixture
-def dns(dns_server: DNSTestServer) -> Iterator[DNSTestServer]:
-    """The server, as the only resolver tenant_sso asks."""
-    with override_settings(TENANT_SSO_DNS_RESOLVERS=[dns_server.address], TENANT_SSO_DNS_TIMEOUT=TIMEOUT):
-        yield dns_server
+TIMEOUT = TEST_TIMEOUT  # seconds: TENANT_SSO_DNS_TIMEOUT in these tests
 
 
 @pytest.fixture

@@ -23,6 +23,9 @@ from typing import Any
 from dnslib import QTYPE, RCODE, RR, TXT, DNSRecord
 from dnslib.server import BaseResolver, DNSHandler, DNSLogger, DNSServer
 
+#: TENANT_SSO_DNS_TIMEOUT in the tests that use :class:`DNSTestServer` (seconds).
+TEST_TIMEOUT = 0.5
+
 
 def _txt(value: str) -> TXT:
     """A TXT record, split into 255-byte strings as DNS consoles do for long values."""
