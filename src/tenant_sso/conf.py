@@ -262,6 +262,14 @@ class Settings:
         (tenant_sso.consumer_domains)."""
         return [str(value).strip().lower() for value in self._get("EXTRA_CONSUMER_DOMAINS", [])]
     @property
+    def REALM_CACHE(self) -> bool | None:
+        """Keep home-realm discovery's answers in the cache (tenant_sso.realm_cache). ``None``
+        (default): only when the cache is shared by every process (not LocMemCache or DummyCache:
+        another process's save could not forget this one's copy)."""
+        value = self._get("REALM_CACHE", None)
+        return None if value is None else bool(value)
+
+    @property
     def COGNITO_ENDPOINT_URL(self) -> str:
         """The ``cognito-idp`` API endpoint boto3 calls; empty: AWS's own for the pool's region.
 

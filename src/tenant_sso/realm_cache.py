@@ -22,6 +22,9 @@ Correctness rules:
 - The client secret is not in the cached copy, not even encrypted (the field is deferred; a
   login start never reads it).
 - Unknown domains are not cached (no entry for every string someone types).
+- Only a cache every process shares is used (``TENANT_SSO_REALM_CACHE``, default: not with
+  ``LocMemCache`` or ``DummyCache``): with a per-process cache, a save in one process (the admin,
+  a management command) could not forget another process's copy. Lookups then go to the database.
 """
 
 from __future__ import annotations
@@ -32,10 +35,14 @@ from functools import lru_cache
 from typing import Any
 
 import django
+from django.core.cache import caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from . import wiring
+from .conf import app_settings
 from .models import Connection, Organization, OrganizationDomain
 
 #: Seconds an entry lives: the staleness bound should an invalidation be lost.
@@ -60,8 +67,22 @@ def _key(kind: str, value: str) -> str:
     return f"tenant_sso:realm:{_schema()}:{kind}:{hashlib.sha256(value.encode()).hexdigest()[:40]}"
 
 
+#: Cache backends that live in one process: never shared, so never used here.
+PER_PROCESS = (LocMemCache, DummyCache)
+
+
+def enabled() -> bool:
+    """Whether lookups go through the cache (see the module's rules)."""
+    configured = app_settings.REALM_CACHE
+    if configured is not None:
+        return configured
+    return not isinstance(caches[app_settings.CACHE_ALIAS], PER_PROCESS)
+
+
 def lookup(kind: str, value: str, query: Callable[[], Connection | None]) -> Connection | None:
     """The cached connection for ``kind`` ("domain" or "org") and ``value``, else ``query()``'s."""
+    if not enabled():
+        return query()
     cache = wiring.cache()
     key = _key(kind, value)
     found = cache.get(key)

@@ -47,6 +47,16 @@ def test_a_known_domain_or_slug_is_found_without_a_query(client: Any, make_conne
     assert discovery_queries(client, org="acme") == []
 
 
+def test_a_per_process_cache_is_not_used_by_default(client: Any, make_connection: Any, settings: Any) -> None:
+    """With LocMemCache (Django's default), a save in another process (the admin, a command)
+    could not forget this process's copy: every login start asks the database."""
+    settings.TENANT_SSO_REALM_CACHE = None  # the default: decide by the cache backend
+    make_connection("acme")
+    assert discovery_queries(client, email="alice@acme.test")
+    assert discovery_queries(client, email="alice@acme.test")  # asked again: nothing kept
+    assert cache.get(realm_cache._key("domain", "acme.test")) is None
+
+
 def test_the_cached_copy_holds_no_client_secret(client: Any, make_connection: Any) -> None:
     connection = make_connection("acme", client_secret="a-very-secret-value")
     start(client, email="alice@acme.test")
