@@ -114,6 +114,8 @@ class SamlIdP:
         reason = missing()
         if reason:
             raise RuntimeError(reason)
+        # saml-idp runs in its own folder (cwd=IDP_DIR): every path it is given must be absolute.
+        self.directory = self.directory.resolve()
         self.directory.mkdir(parents=True, exist_ok=True)
         cert, key = _certificate(self.directory, self.issuer)
         config = self.directory / "saml-idp-config.js"

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ...conf import app_settings
 from ...models import Organization, ScimToken
 from ...scim import tokens
 from ...scim.views import base_url_for
@@ -39,5 +40,7 @@ class Command(BaseCommand):
         if action == "rotate" and not exists:
             raise CommandError(f"[scim_token_missing] {organization.slug} has no SCIM token; use create.")
         token, _ = tokens.issue(organization)
+        if not app_settings.BASE_URL:
+            self.stderr.write("TENANT_SSO_BASE_URL is not set: the base URL below is a path; prefix it with your site's origin.")
         self.stdout.write(base_url_for(organization.slug))
         self.stdout.write(token)

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from ...conf import app_settings
 from ...models import Organization, SetupLink
 from ...setup import links
 
@@ -46,6 +47,8 @@ class Command(BaseCommand):
             new = links.create_link(org, expires_in=expires_in, note=options["note"], created_by=actor)
             self.stdout.write(f"Setup link for {org.slug}, valid until {new.link.expires_at:%Y-%m-%d %H:%M %Z}.")
             self.stdout.write("Send it to the customer's IT admin; it is shown only now.")
+            if not app_settings.BASE_URL:
+                self.stderr.write("TENANT_SSO_BASE_URL is not set: the link below is a path; prefix it with your site's origin.")
             self.stdout.write(links.link_url(new.token))
         elif options["action"] == "list":
             rows = SetupLink.objects.select_related("organization").order_by("organization__slug", "-created_at")
