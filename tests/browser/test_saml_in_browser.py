@@ -5,6 +5,7 @@ logout. The same three processes as ``make demo``'s ``initech`` tenant."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,9 @@ def saml_site(live_server: Any, devidp_factory: Any, tmp_path: Path) -> Iterator
     port = saml_idp.free_port()
     server = devidp_factory(demo.idp_config(app_url, f"http://127.0.0.1:{port}/metadata"))
     idp = saml_idp.SamlIdP(
-        tmp_path / "saml-idp", acs_url=f"{server.base_url}/saml2/idpresponse",
+        # Relative, as `make demo`'s state folder is (saml-idp runs in its own folder: the paths
+        # it is given must be made absolute first).
+        Path(os.path.relpath(tmp_path / "saml-idp")), acs_url=f"{server.base_url}/saml2/idpresponse",
         audience=f"urn:amazon:cognito:sp:{demo.POOL_ID}", user=dict(demo.SAML_USER), port=port,
         relay_state=demo.saml_relay_state(app_url),
     ).start()
