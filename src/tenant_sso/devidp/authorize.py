@@ -147,26 +147,23 @@ class AuthorizeEndpoints(SamlBroker):
                 return html_response(200, pages.chooser_page(client_id=client.client_id, links=links))
             idp_name = candidates[0]
             saml_idp = self._idps[idp_name].is_saml
+        pending = PendingLogin(
+            csrf_token="" if saml_idp else secrets.token_urlsafe(24),  # the upstream form's, OIDC only
+            client_id=client.client_id,
+            redirect_uri=redirect_uri,
+            scopes=scopes,
+            state=state,
+            nonce=nonce,
+            code_challenge=challenge,
+            idp_name=idp_name,
+            expires_at=self.clock() + self.pending_ttl,
+        )
         if saml_idp:
             # Cognito sends the browser to the SAML IdP with an AuthnRequest (saml_broker.py).
-            return self._saml_start(
-                idp_name, client, redirect_uri, scopes, state, nonce, challenge, force_authn=prompt == "login"
-            )
+            return self._saml_start(pending, force_authn=prompt == "login")
         with self._lock:
-            now = self.clock()
-            self._expire(now)
+            self._expire(self.clock())
             request_id = secrets.token_urlsafe(24)
-            pending = PendingLogin(
-                csrf_token=secrets.token_urlsafe(24),
-                client_id=client.client_id,
-                redirect_uri=redirect_uri,
-                scopes=scopes,
-                state=state,
-                nonce=nonce,
-                code_challenge=challenge,
-                idp_name=idp_name,
-                expires_at=now + self.pending_ttl,
-            )
             self._pending[request_id] = pending
             response = self._login_page(request_id, pending, status=200)
             response.context.update(pending=request_id, csrf_token=pending.csrf_token)

@@ -244,10 +244,13 @@ class PoolState:
         return code
 
     def _expire(self, now: float) -> None:
-        """Drop expired codes, pending logins and sessions (keeps memory bounded)."""
-        for store in (self._codes, self._pending, self._sessions):
+        """Drop expired codes, pending logins (OIDC and SAML), sessions and the SAML assertion ids
+        remembered against replay (keeps memory bounded)."""
+        for store in (self._codes, self._pending, self._sessions, self._saml_pending):
             for key in [k for k, v in store.items() if v.expires_at <= now]:
                 del store[key]
+        for key in [k for k, until in self._saml_seen.items() if until <= now]:
+            del self._saml_seen[key]
 
     def _mint(
         self,

@@ -58,6 +58,10 @@ class SamlPending:
     login: PendingLogin
     relay_state: str
 
+    @property
+    def expires_at(self) -> float:
+        return self.login.expires_at
+
 
 class SamlBroker(PoolState):
     """SAML IdPs of the pool (mixed into :class:`~.provider.DevIdP`)."""
@@ -91,20 +95,10 @@ class SamlBroker(PoolState):
             self._saml_metadata[idp_name] = metadata
         return metadata
 
-    def _saml_start(
-        self,
-        idp_name: str,
-        client: ClientConfig,
-        redirect_uri: str,
-        scopes: tuple[str, ...],
-        state: str | None,
-        nonce: str | None,
-        challenge: str | None,
-        force_authn: bool,
-    ) -> Response:
+    def _saml_start(self, login: PendingLogin, *, force_authn: bool) -> Response:
         """Send the browser to the SAML IdP with an AuthnRequest (the lock is not held here)."""
         try:
-            metadata = self.saml_metadata(idp_name)
+            metadata = self.saml_metadata(login.idp_name)
         except (OSError, SamlError) as exc:
             return error_page_response("invalid_request", f"cannot read the SAML IdP's metadata: {exc}")
         request_id = "_" + secrets.token_hex(20)  # an xsd:ID must not start with a digit
@@ -112,22 +106,7 @@ class SamlBroker(PoolState):
         with self._lock:
             now = self.clock()
             self._expire(now)
-            for key in [k for k, v in self._saml_pending.items() if v.login.expires_at <= now]:
-                del self._saml_pending[key]
-            self._saml_pending[request_id] = SamlPending(
-                login=PendingLogin(
-                    csrf_token="",
-                    client_id=client.client_id,
-                    redirect_uri=redirect_uri,
-                    scopes=scopes,
-                    state=state,
-                    nonce=nonce,
-                    code_challenge=challenge,
-                    idp_name=idp_name,
-                    expires_at=now + self.pending_ttl,
-                ),
-                relay_state=relay_state,
-            )
+            self._saml_pending[request_id] = SamlPending(login=login, relay_state=relay_state)
         url = authn_request_url(
             metadata,
             request_id=request_id,
@@ -174,8 +153,7 @@ class SamlBroker(PoolState):
         except SamlError as exc:
             return self._saml_refuse(relay_state, f"Invalid SAML response: {exc}")
         with self._lock:
-            for key in [k for k, until in self._saml_seen.items() if until <= now]:
-                del self._saml_seen[key]
+            self._expire(now)
             if assertion.assertion_id in self._saml_seen:
                 return self._saml_refuse(
                     relay_state, "Invalid SAML response: this assertion was already used"
