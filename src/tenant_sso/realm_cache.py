@@ -116,6 +116,8 @@ def _delete(keys: set[str]) -> None:
 
 def forget(*, organization_ids: Iterable[Any] = (), connection_ids: Iterable[Any] = ()) -> None:
     """Forget what the cache holds for these organizations (and those of these connections)."""
+    if not enabled():  # nothing was cached: no query to find what to forget
+        return
     ids = set(organization_ids)
     connection_ids = [pk for pk in connection_ids if pk is not None]
     if connection_ids:
@@ -126,7 +128,7 @@ def forget(*, organization_ids: Iterable[Any] = (), connection_ids: Iterable[Any
 # -- invalidation on save and delete ---------------------------------------------------------------
 def _before(sender: type, instance: Any, raw: bool = False, **kwargs: Any) -> None:
     """The keys of the rows as stored before this save (old slug, old domain, old organization)."""
-    if instance.pk is None:
+    if instance.pk is None or not enabled():
         return
     if sender is Organization:
         keys = _keys_of([instance.pk])
@@ -141,6 +143,8 @@ def _before(sender: type, instance: Any, raw: bool = False, **kwargs: Any) -> No
 
 def _after(sender: type, instance: Any, **kwargs: Any) -> None:
     """The keys of the rows as they are now (after a save) or were (after a delete)."""
+    if not enabled():
+        return
     if sender is Organization:
         keys = {_key("org", instance.slug)} | _keys_of([instance.pk])
     elif sender is OrganizationDomain:
