@@ -62,3 +62,10 @@ def rotate(stored: str) -> str:
     if not stored:
         return ""
     return PREFIX + _fernet().rotate(stored[len(PREFIX) :].encode()).decode()
+
+
+def digest(secret: str) -> str:
+    """How a random bearer secret is stored when only its holder may present it again (session
+    keys in the session index, SCIM tokens, setup links): SHA-256, hex. The secrets are 190+
+    random bits, so a plain hash can be neither reversed nor guessed; no salt or slow hash needed."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()

@@ -27,7 +27,6 @@ by user or by ``sid`` through :func:`revoke` as well.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,9 +51,8 @@ logger = logging.getLogger("tenant_sso.audit")
 _revoking: ContextVar[tuple[str, bool] | None] = ContextVar("tenant_sso_revoking", default=None)
 
 
-def key_digest(session_key: str) -> str:
-    """Session keys are ~190 random bits: a plain SHA-256 cannot be reversed or guessed."""
-    return hashlib.sha256(session_key.encode()).hexdigest()
+#: Session keys are ~190 random bits: stored as :func:`tenant_sso.crypto.digest`.
+key_digest = crypto.digest
 
 
 def session_store() -> Any:

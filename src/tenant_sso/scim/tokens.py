@@ -8,20 +8,19 @@ of another organization is refused like a wrong one.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 
 from django.db import transaction
 from django.utils import timezone
 
+from .. import crypto
 from ..models import LoginEvent, Organization, ScimToken
 
 PREFIX = "scim_"
 
 
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+digest = crypto.digest  # only the digest of a token is stored
 
 
 def _audit(organization: Organization, reason: str) -> None:

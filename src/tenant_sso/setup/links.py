@@ -10,7 +10,6 @@ revocation or expiry ends the setup session at once. Every use is a :class:`Setu
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 import time
@@ -22,7 +21,7 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .. import audit, signals, throttling
+from .. import audit, crypto, signals, throttling
 from ..conf import app_settings
 from ..exceptions import RequestError
 from ..models import Organization, SetupEvent, SetupLink, SetupState
@@ -38,8 +37,7 @@ class SetupRefused(RequestError):
     default_code = "setup_link_invalid"
 
 
-def digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+digest = crypto.digest  # only the digest of a token is stored
 
 
 def record(
