@@ -13,12 +13,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import IntegrityError, router, transaction
+from django.db.models import Exists, Q
 from django.utils import timezone
 
-from . import session_index
+from . import session_index, sql
 from .adapter import SSOAdapter, remember_domain, verified_email_domain
 from .claims import allowed_matches, mapped_groups
 from .conf import app_settings
@@ -53,7 +52,10 @@ def sync_groups(
 
     Groups the mapping does not mention (granted by hand) are left alone. ``current``: the
     user's managed groups when already known (a new user has none), else they are read.
+    A user model without Django's groups (``groups``) has none to sync: nothing is mapped.
     """
+    if not hasattr(user, "groups"):
+        return []
     mapping = connection.group_mapping or {}
     managed = set(mapping.values())
     target = mapped_groups(idp_groups, mapping)
@@ -71,55 +73,39 @@ def sync_groups(
     return sorted(target)
 
 
-def _groups_count(user_model: Any, names: set[str]) -> Any:
-    """A subquery: how many of the groups ``names`` the identity's user is in."""
-    field = user_model._meta.get_field("groups")
-    through = field.remote_field.through
-    user_fk, group_fk = field.m2m_field_name(), field.m2m_reverse_field_name()
-    counted = (
-        through.objects.filter(**{user_fk: OuterRef("user_id"), f"{group_fk}__name__in": names})
-        .order_by()
-        .values(user_fk)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted), Value(0))
-
-
 def _lock_identity(
     connection: Connection, lookup: dict[str, Any], claims: dict[str, Any], idp_groups: list[str]
 ) -> tuple[FederatedIdentity | None, bool]:
     """The identity, locked with its user, read in one round trip together with what the login
     checks next: whether the email's domain is the organization's (the trusted-email check) and
     whether the user's mapped groups already match (then the group sync reads and writes nothing).
-    Returns (identity or None, groups in sync)."""
-    queryset = FederatedIdentity.objects.select_for_update().select_related("user").filter(**lookup)
+    Returns (identity or None, groups in sync). The statement is SQL (``tenant_sso.sql``)."""
     domain = verified_email_domain(claims)
-    if domain is not None:
-        domains = OrganizationDomain.objects.filter(organization_id=connection.organization_id, domain=domain)
-        if connection.organization.require_verified_domains:  # docs/domain-verification.md
-            domains = domains.filter(verified_at__isnull=False)
-        queryset = queryset.annotate(sso_domain_known=Exists(domains))
     mapping = connection.group_mapping or {}
     managed, target = set(mapping.values()), mapped_groups(idp_groups, mapping)
     user_model = get_user_model()
-    if managed and hasattr(user_model, "groups"):
-        queryset = queryset.annotate(
-            sso_groups_managed=_groups_count(user_model, managed),
-            sso_groups_target=_groups_count(user_model, target) if target else Value(0),
-        )
-    identity = queryset.first()
-    if identity is None:
+    counted = hasattr(user_model, "groups")
+    locked = sql.lock_identity(
+        router.db_for_write(FederatedIdentity),
+        user_model,
+        connection_id=connection.pk,
+        issuer=lookup["issuer"],
+        subject=lookup["subject"],
+        organization_id=connection.organization_id,
+        domain=domain,
+        verified_only=connection.organization.require_verified_domains,
+        managed=managed if counted else None,
+        target=target,
+    )
+    if locked is None:
         return None, False
     if domain is not None:
-        remember_domain(connection, domain, bool(identity.sso_domain_known))  # type: ignore[attr-defined]
+        remember_domain(connection, domain, locked.domain_known)
     if not managed:
-        return identity, True
-    if not hasattr(user_model, "groups"):
-        return identity, False
-    have_managed = int(identity.sso_groups_managed)  # type: ignore[attr-defined]
-    have_target = int(identity.sso_groups_target)  # type: ignore[attr-defined]
-    return identity, have_managed == have_target == len(target)
+        return locked.identity, True
+    if not counted:
+        return locked.identity, False
+    return locked.identity, locked.managed_count == locked.target_count == len(target)
 
 
 def scim_user_for_login(connection: Connection, claims: dict[str, Any]) -> Any:
