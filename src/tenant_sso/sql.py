@@ -1,20 +1,21 @@
-"""The identity lock of a login, written as SQL: the one statement whose ORM form costs more to
-build than to run (docs/performance.md, "The identity lock as SQL").
+"""The login's two reads whose ORM form costs more to build than to run, written as SQL
+(docs/performance.md, "Two reads as SQL").
 
-Django built and compiled the lock query (``select_for_update().select_related("user")`` with an
-``Exists`` and two ``Subquery`` counts) in about 3.5 ms of Python per login: a sixth of a
-worker's CPU per login, while PostgreSQL answers it in a fraction of a millisecond. The statement
-here is the same query, its text made once per shape and database (an LRU of 64), the table and
-column names from the models' ``_meta`` and quoted by the database's own ``quote_name``, values
-always bound as parameters. The rows are turned into model instances the way the ORM does it:
-each column through the converters of its field and of the database backend, then
-``Model.from_db``, so custom user models and custom fields read back as they would through a
-queryset.
+Django built and compiled the callback's connection read (``select_related("organization")``
+and ``.first()``) in about 1.3 ms of Python, and the identity lock (``select_for_update()`` over
+the join with the user, an ``Exists`` and two ``Subquery`` counts) in about 3.5 ms, while
+PostgreSQL answers each in a fraction of a millisecond: together a fifth of a worker's CPU per
+login. :func:`select` is the one mechanism for both: the statement's text is made once per shape
+and database (an LRU), table and column names come from the models' ``_meta`` and are quoted by
+the database's own ``quote_name``, and every value is a bound parameter. Rows become model
+instances the way the ORM makes them: each column through the converters of its field and of the
+database backend, then ``Model.from_db``, the related rows attached as ``select_related`` does,
+so custom user models and custom fields read back as they would through a queryset.
 
-Portable SQL only: a ``CASE WHEN EXISTS`` and scalar ``COUNT`` subqueries, no ``LIMIT`` (the
-lookup is the unique (connection, issuer, subject)), and ``FOR UPDATE`` where the database has
-it (``features.has_select_for_update``; SQLite serializes writers instead), locking the identity
-and its user as ``select_for_update()`` over the join did.
+Portable SQL only: inner joins on non-null foreign keys, ``CASE WHEN EXISTS`` and scalar
+``COUNT`` subqueries, no ``LIMIT`` (both reads are by a unique key), and ``FOR UPDATE`` where the
+database has it (``features.has_select_for_update``; SQLite serializes writers instead), which
+locks the rows of every joined table as ``select_for_update()`` over a join does.
 """
 
 from __future__ import annotations
@@ -26,19 +27,12 @@ from typing import Any
 from django.db import connections
 from django.db.models import Model
 
-from .models import FederatedIdentity, OrganizationDomain
+from .models import Connection, FederatedIdentity, OrganizationDomain
+
+Converters = list[tuple[str, list[Any], Any]]  # (attname, converters, column) per concrete field
 
 
-@dataclass(frozen=True)
-class LockedIdentity:
-    identity: FederatedIdentity
-    domain_known: bool  # the email's domain is the organization's (a verified one if required)
-    managed_count: int  # how many of the mapping's Django groups the user is in
-    target_count: int  # how many of this login's mapped groups the user is in
-
-
-def _converters(db: Any, model: type[Model]) -> list[tuple[str, list[Any], Any]]:
-    """(attname, converters, column expression) per concrete field, in ``_meta`` order."""
+def _converters(db: Any, model: type[Model]) -> Converters:
     found = []
     for field in model._meta.concrete_fields:
         column = field.get_col(model._meta.db_table)
@@ -46,63 +40,115 @@ def _converters(db: Any, model: type[Model]) -> list[tuple[str, list[Any], Any]]
     return found
 
 
-@lru_cache(maxsize=64)
-def _statement(alias: str, user_model: type[Model], domain: bool, verified_only: bool, managed: int,
-               target: int) -> tuple[str, list[tuple[str, list[Any], Any]], list[tuple[str, list[Any], Any]]]:
-    """The lock's SQL for one shape, and the converters of the identity's and the user's columns.
+def _name(db: Any, model: type[Model], name: str) -> str:
+    field: Any = model._meta.get_field(name)
+    return str(db.ops.quote_name(field.column))
 
-    ``managed`` / ``target``: how many group names each count takes (-1: no counts)."""
+
+@lru_cache(maxsize=64)
+def _statement(alias: str, model: type[Model], related: tuple[str, ...], where: tuple[str, ...],
+               extras: tuple[str, ...], lock: bool) -> tuple[str, list[tuple[str | None, type[Model], Converters]]]:
+    """The SELECT of ``model`` (alias ``t0``) joined to its foreign keys ``related`` (``t1``...),
+    ``where`` fields equal to parameters, then ``extras`` (SQL expressions over ``t0``); and how
+    to read each model's columns of the row."""
     db = connections[alias]
     q = db.ops.quote_name
-
-    def c(meta: Any, name: str) -> str:
-        return str(q(meta.get_field(name).column))
-
-    identities, users = FederatedIdentity._meta, user_model._meta
-    fi, u = q(identities.db_table), q(users.db_table)
-    user_fk = c(identities, "user")
-    columns = [f"{fi}.{q(str(f.column))}" for f in identities.concrete_fields]
-    columns += [f"{u}.{q(str(f.column))}" for f in users.concrete_fields]
-    if domain:
-        domains = OrganizationDomain._meta
-        known = (
-            f"SELECT 1 FROM {q(domains.db_table)} d WHERE d.{c(domains, 'organization')} = %s"
-            f" AND d.{c(domains, 'domain')} = %s"
-        )
-        if verified_only:
-            known += f" AND d.{c(domains, 'verified_at')} IS NOT NULL"
-        columns.append(f"CASE WHEN EXISTS ({known}) THEN 1 ELSE 0 END")
-    if managed >= 0:
-        field: Any = users.get_field("groups")
-        through, group = field.remote_field.through._meta, field.related_model._meta
-        for count in (managed, target):
-            if count == 0:
-                columns.append("0")
-                continue
-            columns.append(
-                f"(SELECT COUNT(*) FROM {q(through.db_table)} m"
-                f" INNER JOIN {q(group.db_table)} g ON m.{q(field.m2m_reverse_name())} = g.{q(str(group.pk.column))}"
-                f" WHERE m.{q(field.m2m_column_name())} = {fi}.{user_fk}"
-                f" AND g.{c(group, 'name')} IN ({', '.join(['%s'] * count)}))"
-            )
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {fi} INNER JOIN {u} ON {fi}.{user_fk} = {u}.{q(str(users.pk.column))}"
-        f" WHERE {fi}.{c(identities, 'connection')} = %s"
-        f" AND {fi}.{c(identities, 'issuer')} = %s"
-        f" AND {fi}.{c(identities, 'subject')} = %s"
-    )
-    if db.features.has_select_for_update:
+    parts: list[tuple[str | None, type[Model], Converters]] = [(None, model, _converters(db, model))]
+    columns = [f"t0.{q(str(f.column))}" for f in model._meta.concrete_fields]
+    joins = [f"{q(model._meta.db_table)} t0"]
+    for index, name in enumerate(related, 1):
+        field: Any = model._meta.get_field(name)
+        target = field.related_model
+        assert not field.null, "inner joins only: a nullable foreign key would drop rows"
+        joins.append(f"INNER JOIN {q(target._meta.db_table)} t{index}"
+                     f" ON t0.{q(field.column)} = t{index}.{q(str(field.target_field.column))}")
+        columns += [f"t{index}.{q(str(f.column))}" for f in target._meta.concrete_fields]
+        parts.append((name, target, _converters(db, target)))
+    sql = (f"SELECT {', '.join([*columns, *extras])} FROM {' '.join(joins)} WHERE "
+           + " AND ".join(f"t0.{_name(db, model, name)} = %s" for name in where))
+    if lock and db.features.has_select_for_update:
         sql += " " + db.ops.for_update_sql()
-    return sql, _converters(db, FederatedIdentity), _converters(db, user_model)
+    return sql, parts
 
 
-def _instance(db: Any, model: type[Model], converters: list[tuple[str, list[Any], Any]], row: Any) -> Any:
+def _instance(db: Any, model: type[Model], converters: Converters, row: Any) -> Any:
     values = []
-    for value, (_, functions, column) in zip(row, converters, strict=False):
+    for value, (_, functions, column) in zip(row, converters, strict=True):
         for convert in functions:
             value = convert(value, column, db)
         values.append(value)
     return model.from_db(db.alias, [name for name, _, _ in converters], values)
+
+
+def select(alias: str, model: type[Model], *, where: dict[str, Any], related: tuple[str, ...] = (),
+           extras: tuple[str, ...] = (), extra_params: list[Any] | None = None,
+           lock: bool = False) -> tuple[Any, list[Any]] | None:
+    """The one row of ``model`` whose ``where`` fields equal the values given (a unique key), with
+    its ``related`` foreign keys loaded, and the values of ``extras``; None when there is none.
+
+    ``extras``: SQL expressions over the row (``t0``), their parameters in ``extra_params``.
+    ``lock``: ``FOR UPDATE`` of the row and its related rows (inside a transaction)."""
+    sql, parts = _statement(alias, model, related, tuple(where), extras, lock)
+    db = connections[alias]
+    # Each value as the ORM's filter would send it (an integer key given as text, say).
+    fields: list[Any] = [model._meta.get_field(name) for name in where]
+    keys = [field.get_db_prep_value(value, db) for field, value in zip(fields, where.values(), strict=True)]
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*(extra_params or []), *keys])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    start, instances = 0, []
+    for _, part_model, converters in parts:
+        instances.append(_instance(db, part_model, converters, row[start:start + len(converters)]))
+        start += len(converters)
+    for (name, _, _), instance in zip(parts[1:], instances[1:], strict=True):
+        setattr(instances[0], str(name), instance)
+    return instances[0], list(row[start:])
+
+
+def connection(alias: str, pk: Any) -> Connection | None:
+    """The connection ``pk`` with its organization (the callback's read)."""
+    found = select(alias, Connection, where={"id": pk}, related=("organization",))
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class LockedIdentity:
+    identity: FederatedIdentity  # its user loaded
+    domain_known: bool  # the email's domain is the organization's (a verified one if required)
+    managed_count: int  # how many of the mapping's Django groups the user is in
+    target_count: int  # how many of this login's mapped groups the user is in
+
+
+@lru_cache(maxsize=64)
+def _lock_extras(alias: str, user_model: type[Model], domain: bool, verified_only: bool, managed: int,
+                 target: int) -> tuple[str, ...]:
+    """The identity lock's extra columns: whether the domain is the organization's (when
+    ``domain``), and how many of ``managed`` and ``target`` group names the user has (when
+    ``managed`` >= 0)."""
+    db = connections[alias]
+    q = db.ops.quote_name
+    extras = []
+    if domain:
+        known = (f"SELECT 1 FROM {q(OrganizationDomain._meta.db_table)} d"
+                 f" WHERE d.{_name(db, OrganizationDomain, 'organization')} = %s"
+                 f" AND d.{_name(db, OrganizationDomain, 'domain')} = %s")
+        if verified_only:
+            known += f" AND d.{_name(db, OrganizationDomain, 'verified_at')} IS NOT NULL"
+        extras.append(f"CASE WHEN EXISTS ({known}) THEN 1 ELSE 0 END")
+    if managed >= 0:
+        field: Any = user_model._meta.get_field("groups")
+        through, group = field.remote_field.through, field.related_model
+        user_fk = _name(db, FederatedIdentity, "user")
+        for count in (managed, target):
+            extras.append("0" if count == 0 else (
+                f"(SELECT COUNT(*) FROM {q(through._meta.db_table)} m"
+                f" INNER JOIN {q(group._meta.db_table)} g"
+                f" ON m.{q(field.m2m_reverse_name())} = g.{q(str(group._meta.pk.column))}"
+                f" WHERE m.{q(field.m2m_column_name())} = t0.{user_fk}"
+                f" AND g.{_name(db, group, 'name')} IN ({', '.join(['%s'] * count)}))"))
+    return tuple(extras)
 
 
 def lock_identity(
@@ -121,28 +167,18 @@ def lock_identity(
     """``SELECT ... FOR UPDATE`` of the identity (connection, issuer, subject) and its user, with
     the trusted-email and group-sync answers; None when there is no such identity.
 
-    ``managed``: the mapping's Django groups (None: the user model has no groups to count)."""
+    ``managed``: the mapping's Django groups (None or empty: no groups to count)."""
     managed_names = sorted(managed) if managed else []
     target_names = sorted(target) if managed else []
-    sql, identity_columns, user_columns = _statement(
-        alias, user_model, domain is not None, verified_only,
-        len(managed_names) if managed else -1, len(target_names),
-    )
-    params: list[Any] = []
-    if domain is not None:
-        params += [organization_id, domain]
-    params += managed_names + target_names + [connection_id, issuer, subject]
-    db = connections[alias]
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
+    extras = _lock_extras(alias, user_model, domain is not None, verified_only,
+                          len(managed_names) if managed else -1, len(target_names))
+    params: list[Any] = [organization_id, domain] if domain is not None else []
+    found = select(alias, FederatedIdentity, related=("user",), lock=True, extras=extras,
+                   extra_params=params + managed_names + target_names,
+                   where={"connection": connection_id, "issuer": issuer, "subject": subject})
+    if found is None:
         return None
-    split = len(identity_columns)
-    identity = _instance(db, FederatedIdentity, identity_columns, row[:split])
-    user = _instance(db, user_model, user_columns, row[split:split + len(user_columns)])
-    identity.user = user
-    extra = list(row[split + len(user_columns):])
-    known = bool(extra.pop(0)) if domain is not None else False
-    counts = (int(extra[0]), int(extra[1])) if managed else (0, 0)
+    identity, values = found
+    known = bool(values.pop(0)) if domain is not None else False
+    counts = (int(values[0]), int(values[1])) if managed else (0, 0)
     return LockedIdentity(identity, known, *counts)

@@ -10,10 +10,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import login as django_login
+from django.db import router
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .. import session_index, stash, wiring
+from .. import session_index, sql, stash, wiring
 from ..adapter import get_adapter
 from ..claims import check_claims_schema
 from ..conf import app_settings
@@ -145,7 +146,8 @@ def verify_callback(request: HttpRequest, params: dict[str, str], *, org: str | 
     except SSOError as error:
         raise CallbackRefused(error) from error
     mode = LoginMode(attempt["mode"])
-    connection = Connection.objects.select_related("organization").filter(pk=attempt["connection"]).first()
+    # With its organization, in one read written as SQL (tenant_sso.sql: the ORM took 1.3 ms to build it).
+    connection = sql.connection(router.db_for_read(Connection), attempt["connection"])
     # A disabled connection admits nobody; an admin's test login may still try it before it is
     # enabled (test mode never creates a user or a session).
     if connection is None or not (connection.enabled or mode.is_test):
