@@ -29,7 +29,10 @@ from typing import Any
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.db import IntegrityError, connections, router
+from django.utils import timezone
 from django.utils.crypto import get_random_string
+
+from . import sql
 
 
 class SessionStore(DBStore):
@@ -54,6 +57,16 @@ class SessionStore(DBStore):
             self._unsaved_key = True
         self.modified = True
 
+    def _get_session_from_db(self) -> Any:
+        # One read of the row by its key, written as SQL (tenant_sso.sql; the ORM's get() cost
+        # more to build than to run); an expired row is no session, as in Django's engine.
+        using = router.db_for_read(self.model)
+        found = sql.select(using, self.model, where={"session_key": self.session_key})
+        if found is None or found[0].expire_date <= timezone.now():
+            self._session_key = None
+            return None
+        return found[0]
+
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None:
             return self.create()
@@ -61,28 +74,25 @@ class SessionStore(DBStore):
         obj = self.create_model_instance(data)
         using = router.db_for_write(self.model, instance=obj)
         model: Any = self.model
+        # Every column of the row (a custom session model's too), as Django's engine saves them.
+        values = {f.name: getattr(obj, f.attname) for f in model._meta.concrete_fields}
         replaces, self._replaces = self._replaces, None
         if self._unsaved_key:
             self._unsaved_key, must_create = False, True
         if replaces and not must_create:
-            moved = model.objects.using(using).filter(session_key=replaces).update(
-                session_key=obj.session_key, session_data=obj.session_data, expire_date=obj.expire_date
-            )
-            if moved:
+            if sql.update(using, model, {"session_key": replaces}, values):
                 return
             must_create = True  # the old row expired or was deleted meanwhile: a new row
         if must_create:
             if connections[using].in_atomic_block:
                 return super().save(must_create=True)  # a savepoint keeps the caller's transaction
             try:
-                obj.save(force_insert=True, using=using)
+                sql.insert(using, model, values)
             except IntegrityError as error:
                 raise CreateError from error
             return
-        updated = model.objects.using(using).filter(session_key=obj.session_key).update(
-            session_data=obj.session_data, expire_date=obj.expire_date
-        )
-        if not updated:
+        key = values.pop("session_key")
+        if not sql.update(using, model, {"session_key": key}, values):
             raise UpdateError  # the session was deleted meanwhile (Django's engine does the same)
 
     def delete(self, session_key: str | None = None) -> None:

@@ -199,7 +199,10 @@ def provision(
             identity.idp_groups = idp_groups
             identity.cognito_username = cognito_username
             identity.last_login_at = now
-            identity.save(update_fields=["email", "idp_groups", "cognito_username", "last_login_at"])
+            # Written as SQL (tenant_sso.sql), like the lock that read it: no model signals.
+            sql.update(router.db_for_write(FederatedIdentity), FederatedIdentity, {"id": identity.pk},
+                       {"email": email, "idp_groups": idp_groups, "cognito_username": cognito_username,
+                        "last_login_at": now})
     return Provisioned(user, identity, created, linked, django_groups)
 
 

@@ -107,6 +107,40 @@ def select(alias: str, model: type[Model], *, where: dict[str, Any], related: tu
     return instances[0], list(row[start:])
 
 
+@lru_cache(maxsize=64)
+def _write(alias: str, model: type[Model], kind: str, names: tuple[str, ...], where: tuple[str, ...]) -> str:
+    db = connections[alias]
+    table = db.ops.quote_name(model._meta.db_table)
+    columns = [_name(db, model, name) for name in names]
+    if kind == "insert":
+        return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+    return (f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in columns)} WHERE "
+            + " AND ".join(f"{_name(db, model, name)} = %s" for name in where))
+
+
+def _saved(db: Any, model: type[Model], values: dict[str, Any]) -> list[Any]:
+    fields: list[Any] = [model._meta.get_field(name) for name in values]
+    return [field.get_db_prep_save(value, db) for field, value in zip(fields, values.values(), strict=True)]
+
+
+def insert(alias: str, model: type[Model], values: dict[str, Any]) -> None:
+    """``INSERT`` of one row of ``model`` (its key among ``values``: no key is read back).
+    Like every write here, it sends no model signals."""
+    db = connections[alias]
+    with db.cursor() as cursor:
+        cursor.execute(_write(alias, model, "insert", tuple(values), ()), _saved(db, model, values))
+
+
+def update(alias: str, model: type[Model], where: dict[str, Any], values: dict[str, Any]) -> int:
+    """``UPDATE`` of ``model``'s rows whose ``where`` fields equal the values given; the count."""
+    db = connections[alias]
+    keys: list[Any] = [model._meta.get_field(name) for name in where]
+    params = _saved(db, model, values) + [f.get_db_prep_value(v, db) for f, v in zip(keys, where.values(), strict=True)]
+    with db.cursor() as cursor:
+        cursor.execute(_write(alias, model, "update", tuple(values), tuple(where)), params)
+        return int(cursor.rowcount)
+
+
 def connection(alias: str, pk: Any) -> Connection | None:
     """The connection ``pk`` with its organization (the callback's read)."""
     found = select(alias, Connection, where={"id": pk}, related=("organization",))
