@@ -87,7 +87,7 @@ class SessionStore(DBStore):
             if connections[using].in_atomic_block:
                 return super().save(must_create=True)  # a savepoint keeps the caller's transaction
             try:
-                sql.insert(using, model, values)
+                sql.insert(using, obj)
             except IntegrityError as error:
                 raise CreateError from error
             return

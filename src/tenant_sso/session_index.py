@@ -36,12 +36,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import router
 from django.db.models import QuerySet
 from django.db.models.signals import post_save, pre_delete
 from django.http import HttpRequest
 from django.utils import timezone
 
-from . import crypto, realm_cache
+from . import crypto, realm_cache, sql
 from .exceptions import ConfigurationError
 from .models import Connection, FederatedIdentity, LoginEvent, Organization, SSOSession
 
@@ -97,9 +98,10 @@ def start(
                 setattr(row, name, value)
             row.save(update_fields=list(values))
             return row
-    return SSOSession.objects.create(
-        session_key_digest=digest, session_key_encrypted=crypto.encrypt(key), **values
-    )
+    row = SSOSession(session_key_digest=digest, session_key_encrypted=crypto.encrypt(key), **values)
+    # Written as SQL (tenant_sso.sql; one row per login): no model signals, and not read back.
+    sql.insert(router.db_for_write(SSOSession), row)
+    return row
 
 
 # -- on requests -----------------------------------------------------------------------------

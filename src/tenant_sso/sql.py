@@ -123,9 +123,16 @@ def _saved(db: Any, model: type[Model], values: dict[str, Any]) -> list[Any]:
     return [field.get_db_prep_save(value, db) for field, value in zip(fields, values.values(), strict=True)]
 
 
-def insert(alias: str, model: type[Model], values: dict[str, Any]) -> None:
-    """``INSERT`` of one row of ``model`` (its key among ``values``: no key is read back).
-    Like every write here, it sends no model signals."""
+def insert(alias: str, obj: Model) -> None:
+    """``INSERT`` of the unsaved instance ``obj``: every concrete field as ``save()`` would write
+    it (``auto_now_add`` and the like through ``pre_save``), except an automatic key, which is not
+    read back (``obj.pk`` stays None). Like every write here, it sends no model signals."""
+    model = type(obj)
+    values = {
+        field.name: field.pre_save(obj, True)
+        for field in model._meta.concrete_fields
+        if not (field.primary_key and getattr(obj, field.attname) is None)
+    }
     db = connections[alias]
     with db.cursor() as cursor:
         cursor.execute(_write(alias, model, "insert", tuple(values), ()), _saved(db, model, values))
