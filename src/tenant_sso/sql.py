@@ -1,21 +1,28 @@
-"""The login's two reads whose ORM form costs more to build than to run, written as SQL
-(docs/performance.md, "Two reads as SQL").
+"""The login path's statements whose ORM form costs more to build than to run, written as SQL
+(docs/performance.md, "Statements written as SQL").
 
-Django built and compiled the callback's connection read (``select_related("organization")``
-and ``.first()``) in about 1.3 ms of Python, and the identity lock (``select_for_update()`` over
-the join with the user, an ``Exists`` and two ``Subquery`` counts) in about 3.5 ms, while
-PostgreSQL answers each in a fraction of a millisecond: together a fifth of a worker's CPU per
-login. :func:`select` is the one mechanism for both: the statement's text is made once per shape
-and database (an LRU), table and column names come from the models' ``_meta`` and are quoted by
-the database's own ``quote_name``, and every value is a bound parameter. Rows become model
-instances the way the ORM makes them: each column through the converters of its field and of the
-database backend, then ``Model.from_db``, the related rows attached as ``select_related`` does,
-so custom user models and custom fields read back as they would through a queryset.
+Django built and compiled the identity lock (``select_for_update()`` over the join with the
+user, an ``Exists`` and two ``Subquery`` counts) in about 3.5 ms of Python per login and the
+callback's connection read (``select_related("organization")`` and ``.first()``) in about
+1.3 ms, while PostgreSQL answers each in a fraction of a millisecond; the per-login INSERTs and
+UPDATEs (audit row, session index row, the identity, ``tenant_sso.dbsession``'s session row)
+cost a few hundred microseconds each the same way. One mechanism serves them all: the
+statement's text is made once per shape and database (an LRU), table and column names come from
+the models' ``_meta`` and are quoted by the database's own ``quote_name``, and every value is a
+bound parameter, prepared by its field as the ORM prepares it (``get_db_prep_value`` /
+``get_db_prep_save``, ``pre_save`` for an insert). Rows become model instances the way the ORM
+makes them: each column through the converters of its field and of the database backend, then
+``Model.from_db``, the related rows attached as ``select_related`` does, so custom user models
+and custom fields read back as they would through a queryset.
 
 Portable SQL only: inner joins on non-null foreign keys, ``CASE WHEN EXISTS`` and scalar
-``COUNT`` subqueries, no ``LIMIT`` (both reads are by a unique key), and ``FOR UPDATE`` where the
+``COUNT`` subqueries, no ``LIMIT`` (every read is by a unique key), and ``FOR UPDATE`` where the
 database has it (``features.has_select_for_update``; SQLite serializes writers instead), which
-locks the rows of every joined table as ``select_for_update()`` over a join does.
+locks the rows of every joined table as ``select_for_update()`` over a join does. The writes send
+no model signals and read nothing back (an inserted row's automatic key stays None).
+
+This module executes; it decides nothing. ``provisioning.py`` is still the only module that
+decides what a user, an identity or a group membership becomes.
 """
 
 from __future__ import annotations
