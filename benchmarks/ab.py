@@ -32,11 +32,6 @@ from tests.services import servers  # noqa: E402
 from benchmarks import run  # noqa: E402
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def main() -> None:
     sources = [str(Path(s).resolve()) for s in sys.argv[1:3]]
     if len(sources) != 2:
@@ -59,18 +54,10 @@ def main() -> None:
             idp_url = (idp.stdout.readline() if idp.stdout else b"").decode().strip()
             drivers, workers = [], []
             for i, (source, port, url) in enumerate(zip(sources, ports, urls, strict=True)):
-                env = servers.app_env(
-                    DATABASE_URL=pg.create_database(f"side{i}"), REDIS_URL=redis.url.replace("/0", f"/{i}"),
-                    TENANT_SSO_LOG_LEVEL="INFO", TENANT_SSO_RATE_LIMIT_PER_IP="0",
-                    TENANT_SSO_RATE_LIMIT_PER_ORGANIZATION="0", GUNICORN_MAX_REQUESTS="0")
+                env = run.bench_env(DATABASE_URL=pg.create_database(f"side{i}"),
+                                    REDIS_URL=redis.url.replace("/0", f"/{i}"), TENANT_SSO_LOG_LEVEL="INFO")
                 env["PYTHONPATH"] = os.pathsep.join([source, env["PYTHONPATH"]])
-                servers.manage(env, "migrate", "--noinput")
-                servers.manage(
-                    {**env, "SECRET": "secret"}, "sso_connection", "create", "--org", "acme", "--email-domain",
-                    "acme.test", "--kind", "cognito", "--issuer", f"{idp_url}/{run.POOL}", "--cognito-domain",
-                    idp_url, "--identity-provider", "AcmeOkta", "--client-id", f"client{i}",
-                    "--client-secret-env", "SECRET", "--allowed-group", "engineering",
-                    "--group-map", "engineering=Engineers", "--group-map", "sso-admins=Administrators")
+                run.create_acme(env, idp_url, f"client{i}", "secret")
                 app = servers.GunicornApp(env, port=port, workers=1, log=Path(tmp) / f"side{i}.log").start()
                 apps.append(app)
                 assert app.process is not None
@@ -78,13 +65,13 @@ def main() -> None:
                                          url, "/", concurrency)
                 driver.run(2.0)  # warm-up
                 drivers.append(driver)
-                workers.append(run._children()[app.process.pid][0])
+                workers.append(run.children(app.process.pid)[0])
             per_login: list[list[float]] = [[], []]
             for r in range(rounds):
                 for i in (0, 1) if r % 2 == 0 else (1, 0):
-                    before = cpu_seconds(workers[i])
+                    before = run.tree_cpu_seconds(workers[i])
                     _, count = drivers[i].run(seconds)
-                    per_login[i].append((cpu_seconds(workers[i]) - before) / max(1, count) * 1000)
+                    per_login[i].append((run.tree_cpu_seconds(workers[i]) - before) / max(1, count) * 1000)
             for source, side, driver, app in zip(sources, per_login, drivers, apps, strict=True):
                 assert app.process is not None
                 rss = sum(run.worker_rss_kib(app.process.pid)) / 1024

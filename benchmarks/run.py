@@ -296,21 +296,19 @@ class LoginDriver:
         return sum(counts) / (time.perf_counter() - started), sum(counts)
 
 
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            tree.setdefault(int(fields[1]), []).append(int(entry))
-    return tree
+def children(pid: int) -> list[int]:
+    """The child processes of ``pid``, as the kernel lists them for each of its threads (/proc)."""
+    found = []
+    for listing in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(child) for child in listing.read_text().split()]
+        except OSError:  # the thread or the process ended meanwhile
+            continue
+    return found
 
 
-def tree_cpu_seconds(root: int, tree: dict[int, list[int]] | None = None) -> float:
+def tree_cpu_seconds(root: int) -> float:
     """CPU time (user + system) of ``root`` and its descendants, with the reaped children's: from /proc."""
-    tree = tree if tree is not None else _children()
     total, stack = 0, [root]
     while stack:
         pid = stack.pop()
@@ -319,7 +317,7 @@ def tree_cpu_seconds(root: int, tree: dict[int, list[int]] | None = None) -> flo
         except OSError:
             continue
         total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
-        stack.extend(tree.get(pid, []))
+        stack.extend(children(pid))
     return total / os.sysconf("SC_CLK_TCK")
 
 
@@ -330,8 +328,7 @@ class CpuMeter:
         self.roots = roots
 
     def read(self, app_pid: int) -> dict[str, float]:
-        tree = _children()
-        reading = {name: tree_cpu_seconds(pid, tree) for name, pid in {"app": app_pid, **self.roots}.items()}
+        reading = {name: tree_cpu_seconds(pid) for name, pid in {"app": app_pid, **self.roots}.items()}
         reading["load generator"] = time.process_time()
         return reading
 
@@ -439,8 +436,7 @@ def bench_logins(name: str, where: str, ours: LoginDriver, peers: list[Peer], tm
 def worker_rss_kib(master_pid: int) -> list[int]:
     """Resident memory (KiB) of each gunicorn worker: the master's children, from /proc."""
     sizes = []
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
-    for pid in children.read_text().split() if children.exists() else []:
+    for pid in children(master_pid):
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 sizes.append(int(line.split()[1]))
@@ -713,6 +709,26 @@ def idp_config(ours_url: str, peer_url: str, allauth_url: str) -> dict[str, Any]
     }
 
 
+def bench_env(**overrides: str) -> dict[str, str]:
+    """The environment of a benchmarked tenant_sso app: one client address drives thousands of
+    logins (the per-IP and per-organization limits off), and workers are not recycled (the
+    memory benchmark reads the same ones)."""
+    return servers.app_env(**{"TENANT_SSO_RATE_LIMIT_PER_IP": "0", "TENANT_SSO_RATE_LIMIT_PER_ORGANIZATION": "0",
+                              "GUNICORN_MAX_REQUESTS": "0", **overrides})
+
+
+def create_acme(env: dict[str, str], idp_url: str, client_id: str, client_secret: str) -> None:
+    """Migrate the app's database and create the acme tenant the logins sign in to."""
+    servers.manage(env, "migrate", "--noinput")
+    servers.manage(
+        {**env, "ACME_SECRET": client_secret}, "sso_connection", "create", "--org", "acme",
+        "--email-domain", "acme.test", "--kind", "cognito", "--issuer", f"{idp_url}/{POOL}",
+        "--cognito-domain", idp_url, "--identity-provider", "AcmeOkta", "--client-id", client_id,
+        "--client-secret-env", "ACME_SECRET", "--allowed-group", "engineering",
+        "--group-map", "engineering=Engineers", "--group-map", "sso-admins=Administrators",
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="tenant_sso benchmarks against same-run baselines")
     parser.add_argument("--quick", action="store_true", help="short rounds (a smoke run, noisy figures)")
@@ -757,19 +773,8 @@ def main() -> int:
 
         log("migrating; creating acme; loading 100,000 organizations")
         template_url = pg.create_database("template_ours")
-        # One client address drives thousands of logins: the per-IP and per-organization limits off.
-        env = servers.app_env(DATABASE_URL=template_url, REDIS_URL=redis.url, TENANT_SSO_LOG_LEVEL="WARNING",
-                              TENANT_SSO_RATE_LIMIT_PER_IP="0", TENANT_SSO_RATE_LIMIT_PER_ORGANIZATION="0",
-                              # workers are not recycled: the memory benchmark reads the same ones
-                              GUNICORN_MAX_REQUESTS="0")
-        servers.manage(env, "migrate", "--noinput")
-        servers.manage(
-            {**env, "ACME_SECRET": "acme-secret"}, "sso_connection", "create", "--org", "acme",
-            "--email-domain", "acme.test", "--kind", "cognito", "--issuer", issuer, "--cognito-domain", idp_url,
-            "--identity-provider", "AcmeOkta", "--client-id", "acme-client", "--client-secret-env", "ACME_SECRET",
-            "--allowed-group", "engineering", "--group-map", "engineering=Engineers",
-            "--group-map", "sso-admins=Administrators",
-        )
+        env = bench_env(DATABASE_URL=template_url, REDIS_URL=redis.url, TENANT_SSO_LOG_LEVEL="WARNING")
+        create_acme(env, idp_url, "acme-client", "acme-secret")
         with pg.connect() as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         ours_db = pg.create_database("ours", template="template_ours")

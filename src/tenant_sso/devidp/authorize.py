@@ -279,12 +279,7 @@ class AuthorizeEndpoints(SamlBroker):
         except DevIdPSignInError as exc:
             return error_redirect(redirect_uri, "invalid_request", str(exc), state)
         user_key = (idp_name, user.sub)
-        session_id = secrets.token_urlsafe(32)
-        self._sessions[session_id] = Session(user_key, int(now), now + self.session_ttl)
-        old = request.cookies.get(SESSION_COOKIE)
-        if old:
-            self._sessions.pop(old, None)
-        headers = [cookie_header(SESSION_COOKIE, session_id, self.session_ttl)]
+        headers = [self._open_session(user_key, now, request.cookies.get(SESSION_COOKIE))]
         if self._idps[idp_name].remember_upstream_session:
             upstream_id = request.cookies.get(UPSTREAM_COOKIE) or ""
             if upstream_id not in self._upstream:

@@ -218,6 +218,14 @@ class PoolState:
         self._pool_users[key] = candidate
         return candidate
 
+    def _open_session(self, user_key: tuple[str, str], now: float, previous: str | None) -> tuple[str, str]:
+        """The pool's session for ``user_key`` after a sign-in at an upstream IdP (OIDC or SAML),
+        replacing the browser's previous one (its id, ``previous``); its cookie header."""
+        session_id = secrets.token_urlsafe(32)
+        self._sessions[session_id] = Session(user_key, int(now), now + self.session_ttl)
+        self._sessions.pop(previous or "", None)
+        return cookie_header(SESSION_COOKIE, session_id, self.session_ttl)
+
     def _new_code(
         self,
         client: ClientConfig,

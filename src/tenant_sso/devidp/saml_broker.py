@@ -30,8 +30,6 @@ from .core import (
     SESSION_COOKIE,
     PendingLogin,
     PoolState,
-    Session,
-    cookie_header,
     error_page_response,
     error_redirect,
 )
@@ -251,17 +249,13 @@ class SamlBroker(PoolState):
         with self._lock:
             now = self.clock()
             try:
-                pool_user = self._saml_federated_login(idp, assertion)
+                self._saml_federated_login(idp, assertion)
             except DevIdPSignInError as exc:
                 return error_redirect(redirect_uri, "invalid_request", str(exc), state)
             user_key = (idp.name, assertion.name_id)
-            session_id = secrets.token_urlsafe(32)
-            self._sessions[session_id] = Session(user_key, int(now), now + self.session_ttl)
-            self._sessions.pop(request.cookies.get(SESSION_COOKIE) or "", None)
+            session = self._open_session(user_key, now, request.cookies.get(SESSION_COOKIE))
             code = self._new_code(client, redirect_uri, user_key, scopes, nonce, challenge, int(now), now)
-        del pool_user
-        headers = [cookie_header(SESSION_COOKIE, session_id, self.session_ttl)]
-        return redirect(add_query(redirect_uri, {"code": code, "state": state}), headers)
+        return redirect(add_query(redirect_uri, {"code": code, "state": state}), [session])
 
     def _saml_federated_login(self, idp: IdentityProviderConfig, assertion: SamlAssertion) -> PoolUser:
         """Create or update the pool user from the assertion (the lock is held).
