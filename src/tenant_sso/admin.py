@@ -515,7 +515,7 @@ class ConnectionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         if problem:
             messages.error(request, f"The test login could not start: {problem}.")
             return self._back(connection)
-        return HttpResponseRedirect(url)
+        return stash.write_cookies(request, HttpResponseRedirect(url))
 
 
 # -- identities and events -----------------------------------------------------------------------

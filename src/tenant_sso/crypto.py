@@ -3,6 +3,11 @@
 Keys come from ``TENANT_SSO_ENCRYPTION_KEYS`` (newest first). To rotate: put a new key first,
 keep the old ones after it, run ``manage.py sso_rotate_secrets`` (re-encrypts with the newest),
 then drop the old keys. Without the setting, a key is derived from ``SECRET_KEY`` (check W002).
+
+:func:`seal` and :func:`unseal` encrypt short-lived values the browser carries for us (a login
+attempt's cookie: :mod:`tenant_sso.stash`) with Fernet keys of their own, derived (HKDF-SHA256,
+the purpose as its info) from ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS``, as Django signs its
+own cookies. A value sealed for one purpose never opens for another, nor as a client secret.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ import base64
 import hashlib
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
 from .conf import app_settings
@@ -69,3 +76,29 @@ def digest(secret: str) -> str:
     keys in the session index, SCIM tokens, setup links): SHA-256, hex. The secrets are 190+
     random bits, so a plain hash can be neither reversed nor guessed; no salt or slow hash needed."""
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _purpose_fernet(purpose: str) -> MultiFernet:
+    """Keys for :func:`seal`: from ``SECRET_KEY`` then each of ``SECRET_KEY_FALLBACKS``, derived
+    for ``purpose`` (as Django signs its own cookies: rotating ``SECRET_KEY`` with the old one
+    kept as a fallback keeps what was sealed readable)."""
+    fallbacks = getattr(settings, "SECRET_KEY_FALLBACKS", None) or []
+    roots = [str(key).encode() for key in [settings.SECRET_KEY, *fallbacks]]
+    info = b"tenant_sso.seal:" + purpose.encode()
+    return MultiFernet(
+        [Fernet(base64.urlsafe_b64encode(HKDF(SHA256(), 32, None, info).derive(root))) for root in roots]
+    )
+
+
+def seal(purpose: str, data: bytes) -> str:
+    """``data`` encrypted and authenticated for ``purpose`` (URL-safe text)."""
+    return _purpose_fernet(purpose).encrypt(data).decode("ascii")
+
+
+def unseal(purpose: str, token: str) -> bytes | None:
+    """What :func:`seal` sealed for ``purpose``; None for anything else (tampered, foreign,
+    sealed with a key no longer configured, or not a token at all)."""
+    try:
+        return _purpose_fernet(purpose).decrypt(token.encode("ascii"))
+    except (InvalidToken, UnicodeEncodeError, ValueError):
+        return None

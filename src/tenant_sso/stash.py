@@ -1,33 +1,48 @@
-"""One session stash: small values a browser must hand back once, kept in its session.
+"""One stash: small values a browser must hand back once.
 
 Three things are stored this way: login attempts (state, nonce, PKCE verifier; the ``state``
 is their id), the mark of a Cognito logout's second hop, and the admin's last "Test connection"
-results per connection. Each is a :class:`Kind` of entry: where it lives in the session, how
-long an entry stays valid (``ttl``, read live from settings) and how many are kept at once
-(``cap``, oldest dropped first). In the session, a kind is a dict ``{id: {**value, "at": t}}``
-(``t`` in seconds since the epoch), so values are JSON dicts without an ``at`` key of their own.
+results per connection. Each is a :class:`Kind` of entry: where it lives, how long an entry
+stays valid (``ttl``, read live from settings) and how many are kept at once (``cap``, oldest
+dropped first). An entry is a JSON dict stored with the time it was made (``at``, seconds since
+the epoch), so values have no ``at`` key of their own.
+
+Where an entry lives:
+
+* in the session (the default): a kind is a dict ``{id: {**value, "at": t}}`` under its key;
+* in the browser (``Kind.cookie``): each entry is a cookie of its own, named from the kind's
+  prefix and a hash of the id, its value sealed (encrypted and authenticated:
+  :func:`tenant_sso.crypto.seal`). Login attempts live there: starting a login writes nothing on
+  the server (no session row for a start nobody finishes, no database round trip), two tabs
+  never overwrite each other's attempt, and the attempt stays bound to the browser that started
+  it (docs/security.md, "Login attempts"). The cookies are set, replaced and deleted on the
+  response by :func:`write_cookies`, which the views that start or finish a login call.
 
 * :func:`stash` stores a value and returns its id (a new random one unless given);
-* :func:`peek` reads an entry without consuming it;
-* :func:`unstash` pops an entry once: the session is written only when there was something to
-  take (an anonymous refusal never creates a session); with ``Kind.claim_in_cache`` the id is
-  also claimed atomically in the shared cache, so two copies of one request sent at once cannot
-  both take it (:class:`AlreadyTaken`). Without an id it takes the newest entry and clears the
-  kind: for a hop that carries no id of ours (Cognito's redirect after its logout).
+* :func:`peek` reads an entry without consuming it (:func:`entries`: all of a kind's);
+* :func:`unstash` pops an entry once: it is written back only when there was something to take
+  (an anonymous refusal never creates a session); with ``Kind.claim_in_cache`` the id is also
+  claimed atomically in the shared cache, so two copies of one request sent at once cannot both
+  take it (:class:`AlreadyTaken`), and a browser replaying a cookie it kept cannot take it
+  again. Without an id it takes the newest entry and clears the kind: for a hop that carries no
+  id of ours (Cognito's redirect after its logout; session kinds only).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from . import crypto
 from .conf import app_settings
 from .oidc import pkce
 
@@ -45,14 +60,18 @@ class Kind:
     #: When set, :func:`unstash` also claims ``id`` under this cache key prefix (single use
     #: across concurrent requests, whose session copies were loaded before either was saved).
     claim_in_cache: str = ""
+    #: Kept in the browser, one sealed cookie per entry named ``key`` + a hash of the id (module
+    #: docstring); ``key`` is then the cookies' name prefix and the seal's purpose.
+    cookie: bool = False
 
 
 #: Login attempts, by ``state`` (several tabs at once; single use; expire with STATE_TTL).
 ATTEMPTS = Kind(
-    "tenant_sso.attempts",
+    "tenant_sso_login_",
     ttl=lambda: app_settings.STATE_TTL,
     cap=lambda: app_settings.MAX_PENDING_LOGINS,
     claim_in_cache="tenant_sso:attempt:",
+    cookie=True,
 )
 #: The mark a logout leaves for Cognito's redirect to our second hop (flows.upstream_logout).
 UPSTREAM_LOGOUT = Kind("tenant_sso.upstream_logout", ttl=lambda: app_settings.STATE_TTL, cap=lambda: 1)
@@ -72,6 +91,16 @@ class AlreadyTaken(Exception):
     """A concurrent request claimed this entry first (``Kind.claim_in_cache``)."""
 
 
+class TooLarge(ValueError):
+    """A cookie kind's entry would not fit in one cookie (:data:`COOKIE_LIMIT`)."""
+
+
+#: The longest cookie value :func:`stash` writes. Browsers keep cookies up to 4,096 bytes, name
+#: and attributes included (RFC 6265 6.1); an attempt is about 600 bytes, 3,300 with the longest
+#: ``next`` path :func:`tenant_sso.urlsafety.safe_next` accepts in ASCII.
+COOKIE_LIMIT = 3_600
+
+
 def _at(entry: dict[str, Any]) -> float | None:
     at = entry.get("at")
     return float(at) if isinstance(at, (int, float)) and not isinstance(at, bool) else None
@@ -84,7 +113,11 @@ def _expired(kind: Kind, entry: dict[str, Any], now: float) -> bool:
     return kind.ttl is not None and now - at > kind.ttl()
 
 
-def _entries(request: HttpRequest, kind: Kind) -> dict[str, Any]:
+def entries(request: HttpRequest, kind: Kind) -> dict[str, Any]:
+    """Every entry of ``kind`` this request holds, by id (expired ones included)."""
+    if kind.cookie:
+        opened = (_opened(request, kind, name) for name in _cookie_names(request, kind))
+        return dict(found for found in opened if found is not None)
     entries = request.session.get(kind.key)
     return dict(entries) if isinstance(entries, dict) else {}
 
@@ -92,22 +125,37 @@ def _entries(request: HttpRequest, kind: Kind) -> dict[str, Any]:
 def stash(request: HttpRequest, kind: Kind, value: dict[str, Any], *, id: str | None = None) -> str:
     """Store ``value`` under ``id`` (default: a new random id); return the id.
 
-    Expired entries go; then the oldest until there is room under the cap."""
+    Expired entries go; then the oldest until there is room under the cap. A cookie kind raises
+    :class:`TooLarge` when the entry would not fit in one cookie."""
     now = time.time()
-    entries = _entries(request, kind)
     id = id or pkce.random_token()
-    entries.pop(id, None)
-    entries = {k: v for k, v in entries.items() if isinstance(v, dict) and not _expired(kind, v, now)}
-    while entries and len(entries) >= kind.cap():
-        entries.pop(min(entries, key=lambda k: _at(entries[k]) or 0.0))
-    entries[id] = {**value, "at": now}
-    request.session[kind.key] = entries
+    entry = {**value, "at": now}
+    if kind.cookie:
+        sealed = crypto.seal(kind.key, json.dumps({"id": id, "value": entry}, separators=(",", ":")).encode())
+        if len(sealed) > COOKIE_LIMIT:
+            raise TooLarge(f"{kind.key} entry of {len(sealed)} bytes")
+    kept = entries(request, kind)
+    kept.pop(id, None)
+    kept = {k: v for k, v in kept.items() if isinstance(v, dict) and not _expired(kind, v, now)}
+    while kept and len(kept) >= kind.cap():
+        kept.pop(min(kept, key=lambda k: _at(kept[k]) or 0.0))
+    if kind.cookie:
+        for name in _cookie_names(request, kind):  # the expired, the capped away, the replaced
+            if (found := _opened(request, kind, name)) is None or found[0] not in kept:
+                _queue(request, kind, name, None)
+        _queue(request, kind, _cookie_name(kind, id), sealed)
+        return id
+    kept[id] = entry
+    request.session[kind.key] = kept
     return id
 
 
 def peek(request: HttpRequest, kind: Kind, id: str) -> dict[str, Any] | None:
     """The entry ``id`` (``at`` included, expired or not), without consuming it."""
-    entry = _entries(request, kind).get(id) if id else None
+    if kind.cookie:
+        found = _opened(request, kind, _cookie_name(kind, id)) if id else None
+        return found[1] if found is not None and found[0] == id else None
+    entry = entries(request, kind).get(id) if id else None
     return entry if isinstance(entry, dict) else None
 
 
@@ -115,24 +163,102 @@ def unstash(request: HttpRequest, kind: Kind, id: str | None = None) -> Taken | 
     """Pop the entry ``id`` once (None when there is none); see the module docstring."""
     now = time.time()
     if id is None:
-        entries = request.session.pop(kind.key, None)
-        valid = [v for v in entries.values() if isinstance(v, dict)] if isinstance(entries, dict) else []
+        if kind.cookie:
+            raise ValueError("a cookie kind's entries are taken by id")
+        stored = request.session.pop(kind.key, None)
+        valid = [v for v in stored.values() if isinstance(v, dict)] if isinstance(stored, dict) else []
         if not valid:
             return None
         newest = max(valid, key=lambda v: _at(v) or 0.0)
         return Taken(newest, _expired(kind, newest, now))
-    entries = _entries(request, kind)
-    entry = entries.pop(id, None)
+    entry = peek(request, kind, id) if kind.cookie else entries(request, kind).get(id)
     if not isinstance(entry, dict):
-        return None  # nothing to consume: the session is left untouched
+        return None  # nothing to consume: the session (or cookie) is left untouched
     # The session is saved at the end of the request, so two copies of one request sent at once
     # both find the entry; the shared cache's atomic add lets exactly one through. The others
     # leave the session alone: the winner may already have replaced it (login() cycles the key),
-    # and writing the stale copy back would end in Django's SessionInterrupted.
+    # and writing the stale copy back would end in Django's SessionInterrupted. A cookie is
+    # the browser's to send again: only the claim makes it single use.
     if kind.claim_in_cache and not _claim_once(kind, id):
         raise AlreadyTaken(id)
-    request.session[kind.key] = entries  # single use, whatever happens next
+    if kind.cookie:
+        _queue(request, kind, _cookie_name(kind, id), None)  # single use, whatever happens next
+    else:
+        kept = entries(request, kind)
+        kept.pop(id, None)
+        request.session[kind.key] = kept  # single use, whatever happens next
     return Taken(entry, _expired(kind, entry, now))
+
+
+# -- cookie kinds ------------------------------------------------------------------------------
+#: Where the cookies to set wait for the response, by name: (sealed value, max age), or
+#: (None, 0) to delete.
+_QUEUE = "_tenant_sso_cookies"
+
+
+def _cookie_name(kind: Kind, id: str) -> str:
+    return kind.key + hashlib.sha256(id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+
+
+def _cookie_names(request: HttpRequest, kind: Kind) -> list[str]:
+    queued = getattr(request, _QUEUE, {})
+    names = {name for name in request.COOKIES if name.startswith(kind.key)} | set(queued)
+    return sorted(name for name in names if name.startswith(kind.key) and queued.get(name, ("",))[0] is not None)
+
+
+def _opened(request: HttpRequest, kind: Kind, name: str) -> tuple[str, dict[str, Any]] | None:
+    """(id, entry) of the cookie ``name`` as this request left it; None when absent or not ours."""
+    queued = getattr(request, _QUEUE, {})
+    sealed = queued[name][0] if name in queued else request.COOKIES.get(name)
+    opened = crypto.unseal(kind.key, sealed) if sealed else None
+    try:
+        found = json.loads(opened) if opened else None
+    except ValueError:
+        return None
+    if not (isinstance(found, dict) and isinstance(found.get("id"), str) and isinstance(found.get("value"), dict)):
+        return None
+    if _cookie_name(kind, found["id"]) != name:  # a sealed entry moved under another name
+        return None
+    return found["id"], found["value"]
+
+
+def _queue(request: HttpRequest, kind: Kind, name: str, sealed: str | None) -> None:
+    queued = getattr(request, _QUEUE, None)
+    if queued is None:
+        queued = {}
+        setattr(request, _QUEUE, queued)
+    if sealed is None and name not in request.COOKIES:
+        queued.pop(name, None)  # never sent: nothing to delete
+    elif sealed is None:
+        queued[name] = (None, 0)
+    else:  # an expired entry still reads as expired rather than unknown for a minute
+        queued[name] = (sealed, int(kind.ttl()) + 60 if kind.ttl is not None else None)
+
+
+def write_cookies(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Set and delete on ``response`` the cookies this request's stash changed.
+
+    They have the session cookie's scope (``SESSION_COOKIE_DOMAIN``, ``SESSION_COOKIE_PATH``,
+    Secure on https or with ``SESSION_COOKIE_SECURE``), are HttpOnly, ``SameSite=Lax`` (sent on
+    the top-level redirect back from the identity provider, never on another site's
+    subrequests) and last their kind's ``ttl`` plus a minute, so an expired attempt still reads
+    as expired rather than unknown."""
+    domain, path = settings.SESSION_COOKIE_DOMAIN, settings.SESSION_COOKIE_PATH
+    for name, (sealed, max_age) in getattr(request, _QUEUE, {}).items():
+        if sealed is None:
+            response.delete_cookie(name, path=path, domain=domain, samesite="Lax")
+        else:
+            response.set_cookie(
+                name,
+                sealed,
+                max_age=max_age,
+                secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+                domain=domain,
+                path=path,
+            )
+    return response
 
 
 def _claim_once(kind: Kind, id: str) -> bool:

@@ -13,7 +13,7 @@ from django.utils.log import log_response
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import audit, flows, signals, throttling
+from . import audit, flows, signals, stash, throttling
 from .conf import app_settings
 from .exceptions import RequestError, SSOError
 from .models import Connection, LoginEvent, Organization
@@ -26,11 +26,12 @@ View = Callable[..., HttpResponse]
 
 
 def sso_response(view: View) -> View:
-    """No caching of SSO responses, no referrer leaking the code or state (RFC 6749 10.3, 10.12)."""
+    """No caching of SSO responses, no referrer leaking the code or state (RFC 6749 10.3, 10.12);
+    the login attempt cookies the view set or took (:func:`tenant_sso.stash.write_cookies`)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
+        response = stash.write_cookies(request, view(request, *args, **kwargs))
         response["Cache-Control"] = "no-store"
         response["Pragma"] = "no-cache"
         response.setdefault("Referrer-Policy", "no-referrer")

@@ -11,9 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tenant_sso.flows import ATTEMPTS_KEY
 from tenant_sso.models import Connection
-from tests.support import urls
+from tests.support import attempts, urls
 from tests.support.driver import idp_answer, login
 from tests.support.pages import assert_refused
 
@@ -41,7 +40,7 @@ def test_on_a_fresh_sp_initiated_login_starts_and_the_code_is_never_redeemed(
     assert query["client_id"] == ["acme-client"] and query["identity_provider"] == ["AcmeOkta"]
     state = query["state"][0]
     assert query["code_challenge_method"] == ["S256"] and query["nonce"][0]
-    assert state in client.session[ATTEMPTS_KEY]
+    assert state in attempts.pending(client)
     assert "code-from-an-idp-initiated-sign-in" not in location
     # The IdP's session completes that login: the user lands signed in, through the usual callback.
     done = client.get(idp_answer(pool, location, "alice@acme.test"))
@@ -52,7 +51,7 @@ def test_on_a_fresh_sp_initiated_login_starts_and_the_code_is_never_redeemed(
 def test_off_it_is_refused_with_a_reason_code_and_an_audit_row(client: Any, tenants: Any) -> None:
     response = client.get(urls.idp_initiated("acme"), {"code": "x"}, **CROSS_SITE)
     assert_refused(client, response, 403, "idp_initiated_disabled")
-    assert not client.session.get(ATTEMPTS_KEY)
+    assert not attempts.pending(client)
 
 
 def test_an_unknown_organization_is_a_404_with_its_code(client: Any, tenants: Any) -> None:
@@ -70,7 +69,7 @@ def test_a_session_of_another_organization_is_not_replaced_silently(
     text = response.content.decode()
     assert 'id="sso-confirm-current">Acme Corp<' in text, text
     assert client.get("/api/me/").json()["email"] == "alice@acme.test"
-    assert not client.session.get(ATTEMPTS_KEY)
+    assert not attempts.pending(client)
 
 
 def test_signed_in_to_the_same_organization_the_fresh_login_just_runs_again(

@@ -11,9 +11,8 @@ from urllib.parse import quote, urlencode
 import pytest
 from django.test import Client, override_settings
 
-from tenant_sso.flows import ATTEMPTS_KEY
 from tenant_sso.models import Connection, LoginEvent
-from tests.support import urls
+from tests.support import attempts, urls
 from tests.support.driver import idp_answer, login, path_of, start, state_of
 from tests.support.pages import ME, assert_refused, reason
 from tests.support.stubs import closed_port_url, reply
@@ -73,11 +72,7 @@ def test_wrong_pkce_verifier_is_refused(client: Any, tenants: Any, pool: Any) ->
 
     url = start(client)
     answer = idp_answer(pool, url, "alice@acme.test")
-    session = client.session
-    attempts = session[ATTEMPTS_KEY]
-    attempts[state_of(url)]["verifier"] = make_verifier()
-    session[ATTEMPTS_KEY] = attempts
-    session.save()
+    attempts.reseal(client, state_of(url), verifier=make_verifier())
     assert_refused(client, client.get(answer), 502, "token_exchange_failed")
 
 

@@ -13,10 +13,9 @@ from django.contrib.sessions.models import Session
 from django.db.models import Count
 from django.test import Client, override_settings
 
-from tenant_sso.flows import ATTEMPTS_KEY
 from tenant_sso.models import LoginEvent
-from tests.support import urls
-from tests.support.driver import idp_answer, login, path_of, start
+from tests.support import attempts, urls
+from tests.support.driver import idp_answer, login, path_of, start, state_of
 from tests.support.html import parse_forms
 from tests.support.pages import ME, assert_refused, reason
 
@@ -102,7 +101,7 @@ def test_a_cross_site_post_without_the_token_is_refused_by_csrf(tenants: Any) ->
     response = browser.post(urls.login(), {"org": "acme", "confirm": "acme"}, HTTP_ORIGIN="https://evil.example")
     assert response.status_code == 403
     assert "Location" not in response
-    assert ATTEMPTS_KEY not in browser.session
+    assert not attempts.pending(browser)
 
 
 def test_a_signed_in_session_is_not_replaced_by_a_cross_site_login(client: Any, tenants: Any, pool: Any) -> None:
@@ -118,7 +117,7 @@ def test_a_signed_in_session_is_not_replaced_by_a_cross_site_login(client: Any, 
         assert heading(response) == "Globex"
         assert re.search(r'id="sso-confirm-current">Acme Corp<', text), text
         assert form["hidden"]["confirm"] == "globex"
-        assert ATTEMPTS_KEY not in client.session or not client.session[ATTEMPTS_KEY]
+        assert not attempts.pending(client)
         assert signed_in_email(client) == "alice@acme.test"
 
     # Only the person's own click on the page's button switches organization.
@@ -146,15 +145,15 @@ def test_a_password_session_is_not_replaced_silently_either(client: Any, tenants
 def test_two_copies_of_one_callback_racing_exchange_the_code_once(
     client: Any, tenants: Any, pool: Any, idp_requests: Any
 ) -> None:
-    """Both copies load the session before either saves it: replayed here by putting the
-    session's attempt back after the first copy, as the second request's stale copy holds it."""
-    answer = idp_answer(pool, start(client), "alice@acme.test")
-    stale = dict(client.session[ATTEMPTS_KEY])
+    """Both copies carry the attempt's cookie before either response deletes it: replayed here
+    by putting the cookie back after the first copy, as the second request still sent it."""
+    url = start(client)
+    answer = idp_answer(pool, url, "alice@acme.test")
+    name, sealed = attempts.cookie_of(client, state_of(url))
 
     assert client.get(answer).status_code == 302
-    session = client.session
-    session[ATTEMPTS_KEY] = stale
-    session.save()
+    assert not attempts.pending(client)  # the first response deleted it
+    client.cookies[name] = sealed
     twin = client.get(answer)
 
     assert twin.status_code == 400 and reason(twin) == "state_unknown"

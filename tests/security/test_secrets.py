@@ -16,9 +16,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client, override_settings
 
-from tenant_sso.flows import ATTEMPTS_KEY, SESSION_KEY
+from tenant_sso.flows import SESSION_KEY
 from tenant_sso.models import Connection
-from tests.support import urls
+from tests.support import attempts, urls
 from tests.support.driver import login, path_of, start
 from tests.support.pages import ME
 
@@ -117,7 +117,7 @@ def test_no_secret_reaches_a_dump_or_the_logs(
     authorize = start(client)
     state = parse_qs(urlsplit(authorize).query)["state"][0]
     secrets.add(state)
-    secrets.add(client.session[ATTEMPTS_KEY][state]["verifier"])
+    secrets.add(attempts.pending(client)[state]["verifier"])
     callback = path_of(pool.complete_login(authorize, "alice@acme.test"))
     code = parse_qs(urlsplit(callback).query)["code"][0]
     secrets.add(code)

@@ -1,4 +1,5 @@
-"""The one session stash: stored under an id, expiring, capped, taken once."""
+"""The one stash: stored under an id, expiring, capped, taken once; in the session, or in the
+browser as one sealed cookie per entry (login attempts)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,41 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.http import HttpResponse
 from django.test import override_settings
 
 from tenant_sso import stash
 
 
-def browser() -> Any:
-    return SimpleNamespace(session={})
+class Browser:
+    """A session and a cookie jar carried from one request to the next, as a browser would."""
+
+    def __init__(self) -> None:
+        self.session: dict[str, Any] = {}
+        self.cookies: dict[str, str] = {}
+        self.set_cookie_headers: list[str] = []
+
+    def request(self, secure: bool = False) -> Any:
+        return SimpleNamespace(session=self.session, COOKIES=dict(self.cookies), is_secure=lambda: secure)
+
+    def respond(self, request: Any) -> HttpResponse:
+        response = stash.write_cookies(request, HttpResponse())
+        for name, morsel in response.cookies.items():
+            self.set_cookie_headers.append(morsel.OutputString())
+            if morsel["max-age"] == 0:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = morsel.value
+        return response
 
 
+def attempt_cookies(browser: Browser) -> dict[str, str]:
+    return {name: value for name, value in browser.cookies.items() if name.startswith(stash.ATTEMPTS.key)}
+
+
+# -- session kinds ----------------------------------------------------------------------------
 def test_an_entry_is_taken_once() -> None:
-    request = browser()
+    request = Browser().request()
     id = stash.stash(request, stash.UPSTREAM_LOGOUT, {"connection": 7})
     assert stash.peek(request, stash.UPSTREAM_LOGOUT, id)["connection"] == 7  # type: ignore[index]
     taken = stash.unstash(request, stash.UPSTREAM_LOGOUT, id)
@@ -25,41 +50,17 @@ def test_an_entry_is_taken_once() -> None:
     assert stash.unstash(request, stash.UPSTREAM_LOGOUT, id) is None
 
 
-def test_a_miss_leaves_the_session_untouched() -> None:
-    request = browser()
+def test_a_miss_leaves_the_session_and_the_cookies_untouched() -> None:
+    browser = Browser()
+    request = browser.request()
     assert stash.unstash(request, stash.ATTEMPTS, "no-such-state") is None
-    assert request.session == {}
-
-
-@override_settings(TENANT_SSO_STATE_TTL=60)
-def test_an_old_entry_is_returned_expired_and_still_consumed() -> None:
-    request = browser()
-    request.session[stash.ATTEMPTS.key] = {"s": {"connection": 1, "at": time.time() - 61}}
-    taken = stash.unstash(request, stash.ATTEMPTS, "s")
-    assert taken is not None and taken.expired
-    assert request.session[stash.ATTEMPTS.key] == {}
-
-
-@override_settings(TENANT_SSO_MAX_PENDING_LOGINS=3)
-def test_the_cap_drops_the_oldest_first() -> None:
-    request = browser()
-    ids = [stash.stash(request, stash.ATTEMPTS, {"n": n}) for n in range(5)]
-    kept = request.session[stash.ATTEMPTS.key]
-    assert len(kept) == 3
-    assert [kept[i]["n"] for i in ids[2:]] == [2, 3, 4]
-
-
-def test_a_second_copy_of_a_request_cannot_take_an_attempt_the_first_took() -> None:
-    first, second = browser(), browser()
-    id = stash.stash(first, stash.ATTEMPTS, {"connection": 1})
-    second.session = {stash.ATTEMPTS.key: dict(first.session[stash.ATTEMPTS.key])}  # loaded before the save
-    assert stash.unstash(first, stash.ATTEMPTS, id) is not None
-    with pytest.raises(stash.AlreadyTaken):
-        stash.unstash(second, stash.ATTEMPTS, id)
+    assert stash.unstash(request, stash.UPSTREAM_LOGOUT, "no-such-id") is None
+    browser.respond(request)
+    assert browser.session == {} and browser.set_cookie_headers == []
 
 
 def test_without_an_id_the_newest_is_taken_and_the_kind_cleared() -> None:
-    request = browser()
+    request = Browser().request()
     request.session[stash.UPSTREAM_LOGOUT.key] = {
         "a": {"connection": 1, "at": time.time() - 5},
         "b": {"connection": 2, "at": time.time()},
@@ -67,3 +68,116 @@ def test_without_an_id_the_newest_is_taken_and_the_kind_cleared() -> None:
     taken = stash.unstash(request, stash.UPSTREAM_LOGOUT)
     assert taken is not None and taken.value["connection"] == 2
     assert stash.UPSTREAM_LOGOUT.key not in request.session
+
+
+# -- cookie kinds: login attempts -------------------------------------------------------------
+def test_an_attempt_lives_in_a_sealed_cookie_and_is_taken_once() -> None:
+    browser = Browser()
+    started = browser.request()
+    state = stash.stash(started, stash.ATTEMPTS, {"connection": 1, "verifier": "the-pkce-verifier"})
+    browser.respond(started)
+    assert browser.session == {}  # nothing on the server
+    [(name, sealed)] = attempt_cookies(browser).items()
+    assert state not in name and "the-pkce-verifier" not in sealed and "connection" not in sealed
+
+    back = browser.request()
+    assert stash.peek(back, stash.ATTEMPTS, state)["verifier"] == "the-pkce-verifier"  # type: ignore[index]
+    taken = stash.unstash(back, stash.ATTEMPTS, state)
+    assert taken is not None and taken.value["connection"] == 1 and not taken.expired
+    browser.respond(back)
+    assert attempt_cookies(browser) == {}  # deleted by the response
+    assert stash.unstash(browser.request(), stash.ATTEMPTS, state) is None
+
+
+def test_the_cookie_is_http_only_lax_and_secure_on_https() -> None:
+    browser = Browser()
+    request = browser.request(secure=True)
+    stash.stash(request, stash.ATTEMPTS, {"connection": 1})
+    browser.respond(request)
+    [header] = browser.set_cookie_headers
+    assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" in header and "Path=/" in header
+    assert "Max-Age=660" in header  # STATE_TTL (600) plus a minute
+    plain = Browser()
+    request = plain.request(secure=False)
+    stash.stash(request, stash.ATTEMPTS, {"connection": 1})
+    plain.respond(request)
+    assert "Secure" not in plain.set_cookie_headers[0]
+
+
+def test_a_changed_or_moved_cookie_opens_as_nothing() -> None:
+    browser = Browser()
+    request = browser.request()
+    first = stash.stash(request, stash.ATTEMPTS, {"connection": 1})
+    second = stash.stash(request, stash.ATTEMPTS, {"connection": 2})
+    browser.respond(request)
+    cookies = attempt_cookies(browser)
+    one, two = (stash._cookie_name(stash.ATTEMPTS, state) for state in (first, second))
+    # The second attempt's sealed value under the first attempt's name: refused, not swapped in.
+    browser.cookies[one] = cookies[two]
+    assert stash.peek(browser.request(), stash.ATTEMPTS, first) is None
+    # One character changed: the seal does not open.
+    sealed = cookies[two]
+    browser.cookies[two] = sealed[:-3] + ("A" if sealed[-3] != "A" else "B") + sealed[-2:]
+    assert stash.peek(browser.request(), stash.ATTEMPTS, second) is None
+    browser.cookies[two] = "not-a-token"
+    assert stash.unstash(browser.request(), stash.ATTEMPTS, second) is None
+
+
+@override_settings(TENANT_SSO_STATE_TTL=60)
+def test_an_old_attempt_is_returned_expired_and_still_consumed(monkeypatch: pytest.MonkeyPatch) -> None:
+    browser = Browser()
+    request = browser.request()
+    monkeypatch.setattr(stash.time, "time", lambda: 1_000_000.0)
+    state = stash.stash(request, stash.ATTEMPTS, {"connection": 1})
+    browser.respond(request)
+    monkeypatch.setattr(stash.time, "time", lambda: 1_000_061.0)
+    back = browser.request()
+    taken = stash.unstash(back, stash.ATTEMPTS, state)
+    assert taken is not None and taken.expired
+    browser.respond(back)
+    assert attempt_cookies(browser) == {}
+
+
+@override_settings(TENANT_SSO_MAX_PENDING_LOGINS=3)
+def test_the_cap_drops_the_oldest_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    browser = Browser()
+    states = []
+    for n in range(5):  # five tabs, one after the other
+        monkeypatch.setattr(stash.time, "time", lambda n=n: 1_000_000.0 + n)
+        request = browser.request()
+        states.append(stash.stash(request, stash.ATTEMPTS, {"n": n}))
+        browser.respond(request)
+    kept = stash.entries(browser.request(), stash.ATTEMPTS)
+    assert [kept[state]["n"] for state in states[2:]] == [2, 3, 4] and len(kept) == 3
+    assert len(attempt_cookies(browser)) == 3  # the browser was told to delete the others
+
+
+def test_a_second_copy_of_a_callback_cannot_take_an_attempt_the_first_took() -> None:
+    """Two copies of one callback carry the same cookie: the shared cache lets one through."""
+    browser = Browser()
+    request = browser.request()
+    state = stash.stash(request, stash.ATTEMPTS, {"connection": 1})
+    browser.respond(request)
+    first, second = browser.request(), browser.request()  # both sent before either answered
+    assert stash.unstash(first, stash.ATTEMPTS, state) is not None
+    with pytest.raises(stash.AlreadyTaken):
+        stash.unstash(second, stash.ATTEMPTS, state)
+
+
+def test_an_entry_too_large_for_one_cookie_is_refused() -> None:
+    request = Browser().request()
+    stash.stash(request, stash.ATTEMPTS, {"next": "/" + "a" * 2000})  # the longest ASCII next fits
+    with pytest.raises(stash.TooLarge):
+        stash.stash(request, stash.ATTEMPTS, {"next": "/" + "é" * 2000})
+
+
+def test_rotating_secret_key_keeps_attempts_under_way_with_the_old_key_as_a_fallback(settings: Any) -> None:
+    browser = Browser()
+    request = browser.request()
+    state = stash.stash(request, stash.ATTEMPTS, {"connection": 1})
+    browser.respond(request)
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-secret-key-" + "x" * 40, [old]
+    assert stash.peek(browser.request(), stash.ATTEMPTS, state) is not None
+    settings.SECRET_KEY_FALLBACKS = []
+    assert stash.peek(browser.request(), stash.ATTEMPTS, state) is None

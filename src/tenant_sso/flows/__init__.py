@@ -3,9 +3,9 @@
 Views call these and stay thin; these call the protocol layer (:mod:`tenant_sso.oidc`), the
 claim policy (:mod:`tenant_sso.claims`), the adapter and :mod:`tenant_sso.provisioning`.
 
-Each login attempt lives in the session's stash (:mod:`tenant_sso.stash`) under its own
-``state`` value (several tabs work at once), is single use (popped before anything else
-happens) and expires. The callback is two steps: :func:`verify_callback` returns a
+Each login attempt lives in the browser, in a sealed cookie of its own named from its ``state``
+(:mod:`tenant_sso.stash`; several tabs work at once), is single use (claimed before anything
+else happens) and expires. The callback is two steps: :func:`verify_callback` returns a
 :class:`VerifiedLogin` (or raises :class:`CallbackRefused`), then :func:`sign_in` provisions
 the user and starts the session; the view dispatches on the attempt's :class:`LoginMode`.
 """
@@ -22,7 +22,7 @@ from .callback import (
     verify_callback,
 )
 from .login import (
-    ATTEMPTS_KEY,
+    ATTEMPTS_COOKIE_PREFIX,
     BACKEND,
     SESSION_KEY,
     UPSTREAM_LOGOUT_KEY,
@@ -46,7 +46,7 @@ from .urls import (
 )
 
 __all__ = [
-    "ATTEMPTS_KEY",
+    "ATTEMPTS_COOKIE_PREFIX",
     "BACKEND",
     "SESSION_KEY",
     "UPSTREAM_LOGOUT_KEY",

@@ -22,7 +22,7 @@ from ..oidc.client import authorization_url
 from ..urlsafety import safe_next
 from .urls import landing_url, redirect_uri_for
 
-ATTEMPTS_KEY = stash.ATTEMPTS.key
+ATTEMPTS_COOKIE_PREFIX = stash.ATTEMPTS.key
 SESSION_KEY = "tenant_sso.login"
 UPSTREAM_LOGOUT_KEY = stash.UPSTREAM_LOGOUT.key
 BACKEND = "tenant_sso.backends.SSOBackend"
@@ -107,22 +107,29 @@ def begin_login(
     login_hint: str | None = None,
     prompt: str | None = None,
 ) -> str:
-    """Store a new attempt in the session and return the authorization URL to redirect to.
+    """Store a new attempt in this browser (a sealed cookie: :mod:`~tenant_sso.stash`) and return
+    the authorization URL to redirect to; the view writes the cookie (``stash.write_cookies``).
 
-    ``prompt="login"`` asks the provider to authenticate again even over an existing session
+    A ``next`` too long to fit in the cookie (over about 2,000 bytes once JSON-escaped) is
+    dropped for the landing page, and logged. ``prompt="login"`` asks the provider to authenticate again even over an existing session
     (the admin's Try login, so an operator can try another user)."""
     metadata = wiring.metadata_for(connection)
     nonce, verifier = pkce.random_token(), pkce.make_verifier()
     callback = redirect_uri_for(connection, request)
+    next_url = safe_next(next_url, landing_url())
     attempt = {
         "connection": connection.pk,
         "nonce": nonce,
         "verifier": verifier,
         "redirect_uri": callback,
-        "next": safe_next(next_url, landing_url()),
+        "next": next_url,
         "mode": str(mode),
     }
-    state = stash.stash(request, stash.ATTEMPTS, attempt)  # its id is the state
+    try:
+        state = stash.stash(request, stash.ATTEMPTS, attempt)  # its id is the state
+    except stash.TooLarge:
+        logger.info("login attempt's next URL too long for its cookie (%d characters): landing page", len(next_url))
+        state = stash.stash(request, stash.ATTEMPTS, {**attempt, "next": landing_url()})
     kind = kind_of(connection)
     extra = kind.authorization_params(connection, login_hint=login_hint)
     if prompt:

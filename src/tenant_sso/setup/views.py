@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import flows
+from .. import flows, stash
 from ..conf import app_settings
 from ..exceptions import SSOError
 from ..models import Organization, OrganizationDomain, SetupLink
@@ -32,7 +32,8 @@ MAX_POST = 16 * 1024
 
 
 def _page(view: View) -> View:
-    """no-store; refusals as the setup error page (code + message, audited where decided)."""
+    """no-store; refusals as the setup error page (code + message, audited where decided); the
+    test sign-in's attempt cookie (:func:`tenant_sso.stash.write_cookies`)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -47,7 +48,7 @@ def _page(view: View) -> View:
             )
         response["Cache-Control"] = "no-store"
         response.setdefault("Referrer-Policy", "no-referrer")
-        return response
+        return stash.write_cookies(request, response)
 
     return wrapper
 
