@@ -37,7 +37,7 @@ class Settings:
 
     @property
     def MAX_PENDING_LOGINS(self) -> int:
-        """Login attempts kept per browser session at once (several tabs); oldest dropped first."""
+        """Login attempts a browser keeps at once (several tabs); oldest dropped first."""
         return int(self._get("MAX_PENDING_LOGINS", 10))
 
     @property

@@ -115,9 +115,9 @@ def test_a_changed_or_moved_cookie_opens_as_nothing() -> None:
     # The second attempt's sealed value under the first attempt's name: refused, not swapped in.
     browser.cookies[one] = cookies[two]
     assert stash.peek(browser.request(), stash.ATTEMPTS, first) is None
-    # One character changed: the seal does not open.
-    sealed = cookies[two]
-    browser.cookies[two] = sealed[:-3] + ("A" if sealed[-3] != "A" else "B") + sealed[-2:]
+    # One character of the ciphertext changed (mid-token: every bit there counts): it does not open.
+    sealed, middle = cookies[two], len(cookies[two]) // 2
+    browser.cookies[two] = sealed[:middle] + ("A" if sealed[middle] != "A" else "B") + sealed[middle + 1 :]
     assert stash.peek(browser.request(), stash.ATTEMPTS, second) is None
     browser.cookies[two] = "not-a-token"
     assert stash.unstash(browser.request(), stash.ATTEMPTS, second) is None
