@@ -11,8 +11,9 @@ Where an entry lives:
 
 * in the session (the default): a kind is a dict ``{id: {**value, "at": t}}`` under its key;
 * in the browser (``Kind.cookie``): each entry is a cookie of its own, named from the kind's
-  prefix and a hash of the id, its value sealed (encrypted and authenticated:
-  :func:`tenant_sso.crypto.seal`). Login attempts live there: starting a login writes nothing on
+  prefix and a hash of the id (``__Host-`` in front on https), its value sealed (encrypted and
+  authenticated: :func:`tenant_sso.crypto.seal`). Login attempts live there: starting a login
+  writes nothing on
   the server (no session row for a start nobody finishes, no database round trip), two tabs
   never overwrite each other's attempt, and the attempt stays bound to the browser that started
   it (docs/security.md, "Login attempts"). The cookies are set, replaced and deleted on the
@@ -51,14 +52,15 @@ logger = logging.getLogger("tenant_sso")
 
 @dataclass(frozen=True)
 class Kind:
-    #: The session key holding this kind's entries.
+    #: The session key holding this kind's entries (a cookie kind: its cookies' name prefix).
     key: str
     #: Seconds an entry stays valid (None: until replaced or capped away).
     ttl: Callable[[], float] | None
     #: Entries kept at once.
     cap: Callable[[], int]
     #: When set, :func:`unstash` also claims ``id`` under this cache key prefix (single use
-    #: across concurrent requests, whose session copies were loaded before either was saved).
+    #: across concurrent requests, whose session copies were loaded before either was saved,
+    #: and across a browser's copies of one cookie).
     claim_in_cache: str = ""
     #: Kept in the browser, one sealed cookie per entry named ``key`` + a hash of the id (module
     #: docstring); ``key`` is then the cookies' name prefix and the seal's purpose.
@@ -143,7 +145,7 @@ def stash(request: HttpRequest, kind: Kind, value: dict[str, Any], *, id: str | 
         for name in _cookie_names(request, kind):  # the expired, the capped away, the replaced
             if (found := _opened(request, kind, name)) is None or found[0] not in kept:
                 _queue(request, kind, name, None)
-        _queue(request, kind, _cookie_name(kind, id), sealed)
+        _queue(request, kind, _cookie_name(request, kind, id), sealed)
         return id
     kept[id] = entry
     request.session[kind.key] = kept
@@ -153,7 +155,7 @@ def stash(request: HttpRequest, kind: Kind, value: dict[str, Any], *, id: str | 
 def peek(request: HttpRequest, kind: Kind, id: str) -> dict[str, Any] | None:
     """The entry ``id`` (``at`` included, expired or not), without consuming it."""
     if kind.cookie:
-        found = _opened(request, kind, _cookie_name(kind, id)) if id else None
+        found = _opened(request, kind, _cookie_name(request, kind, id)) if id else None
         return found[1] if found is not None and found[0] == id else None
     entry = entries(request, kind).get(id) if id else None
     return entry if isinstance(entry, dict) else None
@@ -182,7 +184,7 @@ def unstash(request: HttpRequest, kind: Kind, id: str | None = None) -> Taken | 
     if kind.claim_in_cache and not _claim_once(kind, id):
         raise AlreadyTaken(id)
     if kind.cookie:
-        _queue(request, kind, _cookie_name(kind, id), None)  # single use, whatever happens next
+        _queue(request, kind, _cookie_name(request, kind, id), None)  # single use, whatever happens next
     else:
         kept = entries(request, kind)
         kept.pop(id, None)
@@ -196,14 +198,26 @@ def unstash(request: HttpRequest, kind: Kind, id: str | None = None) -> Taken | 
 _QUEUE = "_tenant_sso_cookies"
 
 
-def _cookie_name(kind: Kind, id: str) -> str:
-    return kind.key + hashlib.sha256(id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+def _secure(request: HttpRequest) -> bool:
+    return bool(request.is_secure() or settings.SESSION_COOKIE_SECURE)
+
+
+def _prefix(request: HttpRequest, kind: Kind) -> str:
+    """The cookies' name prefix: with ``__Host-`` in front where the browser allows it (Secure,
+    the whole host, no Domain), so no sibling subdomain can set or replace one (RFC 6265bis
+    4.1.3.2: cookie tossing)."""
+    host_only = settings.SESSION_COOKIE_DOMAIN is None and settings.SESSION_COOKIE_PATH == "/"
+    return ("__Host-" if host_only and _secure(request) else "") + kind.key
+
+
+def _cookie_name(request: HttpRequest, kind: Kind, id: str) -> str:
+    return _prefix(request, kind) + hashlib.sha256(id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
 
 def _cookie_names(request: HttpRequest, kind: Kind) -> list[str]:
-    queued = getattr(request, _QUEUE, {})
-    names = {name for name in request.COOKIES if name.startswith(kind.key)} | set(queued)
-    return sorted(name for name in names if name.startswith(kind.key) and queued.get(name, ("",))[0] is not None)
+    queued, prefix = getattr(request, _QUEUE, {}), _prefix(request, kind)
+    names = {name for name in request.COOKIES if name.startswith(prefix)} | set(queued)
+    return sorted(name for name in names if name.startswith(prefix) and queued.get(name, ("",))[0] is not None)
 
 
 def _opened(request: HttpRequest, kind: Kind, name: str) -> tuple[str, dict[str, Any]] | None:
@@ -217,7 +231,7 @@ def _opened(request: HttpRequest, kind: Kind, name: str) -> tuple[str, dict[str,
         return None
     if not (isinstance(found, dict) and isinstance(found.get("id"), str) and isinstance(found.get("value"), dict)):
         return None
-    if _cookie_name(kind, found["id"]) != name:  # a sealed entry moved under another name
+    if _cookie_name(request, kind, found["id"]) != name:  # a sealed entry moved under another name
         return None
     return found["id"], found["value"]
 
@@ -239,7 +253,8 @@ def write_cookies(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Set and delete on ``response`` the cookies this request's stash changed.
 
     They have the session cookie's scope (``SESSION_COOKIE_DOMAIN``, ``SESSION_COOKIE_PATH``,
-    Secure on https or with ``SESSION_COOKIE_SECURE``), are HttpOnly, ``SameSite=Lax`` (sent on
+    Secure on https or with ``SESSION_COOKIE_SECURE``; a ``__Host-`` name where that allows it),
+    are HttpOnly, ``SameSite=Lax`` (sent on
     the top-level redirect back from the identity provider, never on another site's
     subrequests) and last their kind's ``ttl`` plus a minute, so an expired attempt still reads
     as expired rather than unknown."""
@@ -252,7 +267,7 @@ def write_cookies(request: HttpRequest, response: HttpResponse) -> HttpResponse:
                 name,
                 sealed,
                 max_age=max_age,
-                secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
+                secure=_secure(request),
                 httponly=True,
                 samesite="Lax",
                 domain=domain,

@@ -135,7 +135,7 @@ def test_django_db_sessions_still_work_and_cost_more(
         browser.http.cookies.clear()
         start, callback = login(client, browser, "carol@globex.test", monkeypatch)
     assert client.get("/api/me/").json()["organization"] == "globex"
-    assert start.count + callback.count > 12
+    assert start.count + callback.count > 9  # 15 against tenant_sso.dbsession's 9
 
 
 @override_settings(SESSION_ENGINE="tenant_sso.dbsession")

@@ -23,7 +23,7 @@ def pending(client: Any) -> dict[str, dict[str, Any]]:
 def cookie_of(client: Any, state: str) -> tuple[str, str]:
     """(name, sealed value) of the cookie holding the attempt ``state``."""
     for name, morsel in client.cookies.items():
-        found = stash.entries(SimpleNamespace(COOKIES={name: morsel.value}), stash.ATTEMPTS)
+        found = stash.entries(SimpleNamespace(COOKIES={name: morsel.value}, is_secure=lambda: False), stash.ATTEMPTS)
         if state in found:
             return name, morsel.value
     raise LookupError(state)

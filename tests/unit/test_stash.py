@@ -89,19 +89,35 @@ def test_an_attempt_lives_in_a_sealed_cookie_and_is_taken_once() -> None:
     assert stash.unstash(browser.request(), stash.ATTEMPTS, state) is None
 
 
-def test_the_cookie_is_http_only_lax_and_secure_on_https() -> None:
+def test_the_cookie_is_http_only_lax_and_on_https_secure_and_host_only() -> None:
     browser = Browser()
     request = browser.request(secure=True)
-    stash.stash(request, stash.ATTEMPTS, {"connection": 1})
+    state = stash.stash(request, stash.ATTEMPTS, {"connection": 1})
     browser.respond(request)
     [header] = browser.set_cookie_headers
+    # __Host-: no sibling subdomain can set or replace it (the browser refuses such a cookie
+    # unless it is Secure, for the whole host, with no Domain).
+    assert header.startswith("__Host-tenant_sso_login_") and "Domain" not in header
     assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" in header and "Path=/" in header
     assert "Max-Age=660" in header  # STATE_TTL (600) plus a minute
+    assert stash.peek(browser.request(secure=True), stash.ATTEMPTS, state) is not None
     plain = Browser()
     request = plain.request(secure=False)
     stash.stash(request, stash.ATTEMPTS, {"connection": 1})
     plain.respond(request)
     assert "Secure" not in plain.set_cookie_headers[0]
+    assert plain.set_cookie_headers[0].startswith("tenant_sso_login_")
+
+
+@override_settings(SESSION_COOKIE_DOMAIN=".example.com", SESSION_COOKIE_SECURE=True)
+def test_the_cookie_has_the_session_cookies_domain() -> None:
+    browser = Browser()
+    request = browser.request(secure=True)
+    state = stash.stash(request, stash.ATTEMPTS, {"connection": 1})
+    browser.respond(request)
+    [header] = browser.set_cookie_headers
+    assert header.startswith("tenant_sso_login_") and "Domain=.example.com" in header and "Secure" in header
+    assert stash.peek(browser.request(secure=True), stash.ATTEMPTS, state) is not None
 
 
 def test_a_changed_or_moved_cookie_opens_as_nothing() -> None:
@@ -111,7 +127,7 @@ def test_a_changed_or_moved_cookie_opens_as_nothing() -> None:
     second = stash.stash(request, stash.ATTEMPTS, {"connection": 2})
     browser.respond(request)
     cookies = attempt_cookies(browser)
-    one, two = (stash._cookie_name(stash.ATTEMPTS, state) for state in (first, second))
+    one, two = (stash._cookie_name(request, stash.ATTEMPTS, state) for state in (first, second))
     # The second attempt's sealed value under the first attempt's name: refused, not swapped in.
     browser.cookies[one] = cookies[two]
     assert stash.peek(browser.request(), stash.ATTEMPTS, first) is None
