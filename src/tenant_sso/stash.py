@@ -13,11 +13,11 @@ Where an entry lives:
 * in the browser (``Kind.cookie``): each entry is a cookie of its own, named from the kind's
   prefix and a hash of the id (``__Host-`` in front on https), its value sealed (encrypted and
   authenticated: :func:`tenant_sso.crypto.seal`). Login attempts live there: starting a login
-  writes nothing on
-  the server (no session row for a start nobody finishes, no database round trip), two tabs
-  never overwrite each other's attempt, and the attempt stays bound to the browser that started
-  it (docs/security.md, "Login attempts"). The cookies are set, replaced and deleted on the
-  response by :func:`write_cookies`, which the views that start or finish a login call.
+  writes nothing on the server (no session row for a start nobody finishes, no database round
+  trip), two tabs never overwrite each other's attempt, and the attempt stays bound to the
+  browser that started it (docs/security.md, "Login attempts"). The cookies are set, replaced
+  and deleted on the response by :func:`write_cookies`, which the views that start or finish a
+  login call.
 
 * :func:`stash` stores a value and returns its id (a new random one unless given);
 * :func:`peek` reads an entry without consuming it (:func:`entries`: all of a kind's);
@@ -254,10 +254,10 @@ def write_cookies(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 
     They have the session cookie's scope (``SESSION_COOKIE_DOMAIN``, ``SESSION_COOKIE_PATH``,
     Secure on https or with ``SESSION_COOKIE_SECURE``; a ``__Host-`` name where that allows it),
-    are HttpOnly, ``SameSite=Lax`` (sent on
-    the top-level redirect back from the identity provider, never on another site's
-    subrequests) and last their kind's ``ttl`` plus a minute, so an expired attempt still reads
-    as expired rather than unknown."""
+    are HttpOnly, ``SameSite=Lax`` (sent on the top-level redirect back from the identity
+    provider, never on another site's subrequests) and last their kind's ``ttl`` plus a minute,
+    so an expired attempt still reads as expired rather than unknown. Django's
+    ``delete_cookie`` marks a ``__Host-`` deletion Secure, as browsers require."""
     domain, path = settings.SESSION_COOKIE_DOMAIN, settings.SESSION_COOKIE_PATH
     for name, (sealed, max_age) in getattr(request, _QUEUE, {}).items():
         if sealed is None:

@@ -111,8 +111,9 @@ def begin_login(
     the authorization URL to redirect to; the view writes the cookie (``stash.write_cookies``).
 
     A ``next`` too long to fit in the cookie (over about 2,000 bytes once JSON-escaped) is
-    dropped for the landing page, and logged. ``prompt="login"`` asks the provider to authenticate again even over an existing session
-    (the admin's Try login, so an operator can try another user)."""
+    dropped for the landing page, and logged. ``prompt="login"`` asks the provider to
+    authenticate again even over an existing session (the admin's Try login, so an operator can
+    try another user)."""
     metadata = wiring.metadata_for(connection)
     nonce, verifier = pkce.random_token(), pkce.make_verifier()
     callback = redirect_uri_for(connection, request)
