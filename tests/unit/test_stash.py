@@ -37,7 +37,7 @@ class Browser:
 
 
 def attempt_cookies(browser: Browser) -> dict[str, str]:
-    return {name: value for name, value in browser.cookies.items() if name.startswith(stash.ATTEMPTS.key)}
+    return {name: value for name, value in browser.cookies.items() if stash.ATTEMPTS.key in name}
 
 
 # -- session kinds ----------------------------------------------------------------------------
@@ -100,7 +100,12 @@ def test_the_cookie_is_http_only_lax_and_on_https_secure_and_host_only() -> None
     assert header.startswith("__Host-tenant_sso_login_") and "Domain" not in header
     assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" in header and "Path=/" in header
     assert "Max-Age=660" in header  # STATE_TTL (600) plus a minute
-    assert stash.peek(browser.request(secure=True), stash.ATTEMPTS, state) is not None
+    back = browser.request(secure=True)
+    assert stash.unstash(back, stash.ATTEMPTS, state) is not None
+    browser.respond(back)
+    deleted = browser.set_cookie_headers[-1]  # a browser deletes a __Host- cookie only so
+    assert deleted.startswith("__Host-tenant_sso_login_") and "Max-Age=0" in deleted and "Secure" in deleted
+    assert attempt_cookies(browser) == {}
     plain = Browser()
     request = plain.request(secure=False)
     stash.stash(request, stash.ATTEMPTS, {"connection": 1})
