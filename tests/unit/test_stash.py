@@ -89,12 +89,18 @@ def test_an_attempt_lives_in_a_sealed_cookie_and_is_taken_once() -> None:
     assert stash.unstash(browser.request(), stash.ATTEMPTS, state) is None
 
 
-def test_the_cookie_is_http_only_lax_and_on_https_secure_and_host_only() -> None:
+def one_attempt(secure: bool) -> tuple[Browser, str, str]:
+    """A browser that started one login: (the browser, the state, the Set-Cookie header)."""
     browser = Browser()
-    request = browser.request(secure=True)
+    request = browser.request(secure=secure)
     state = stash.stash(request, stash.ATTEMPTS, {"connection": 1})
     browser.respond(request)
     [header] = browser.set_cookie_headers
+    return browser, state, header
+
+
+def test_the_cookie_is_http_only_lax_and_on_https_secure_and_host_only() -> None:
+    browser, state, header = one_attempt(secure=True)
     # __Host-: no sibling subdomain can set or replace it (the browser refuses such a cookie
     # unless it is Secure, for the whole host, with no Domain).
     assert header.startswith("__Host-tenant_sso_login_") and "Domain" not in header
@@ -106,21 +112,13 @@ def test_the_cookie_is_http_only_lax_and_on_https_secure_and_host_only() -> None
     deleted = browser.set_cookie_headers[-1]  # a browser deletes a __Host- cookie only so
     assert deleted.startswith("__Host-tenant_sso_login_") and "Max-Age=0" in deleted and "Secure" in deleted
     assert attempt_cookies(browser) == {}
-    plain = Browser()
-    request = plain.request(secure=False)
-    stash.stash(request, stash.ATTEMPTS, {"connection": 1})
-    plain.respond(request)
-    assert "Secure" not in plain.set_cookie_headers[0]
-    assert plain.set_cookie_headers[0].startswith("tenant_sso_login_")
+    _plain, _state, header = one_attempt(secure=False)
+    assert "Secure" not in header and header.startswith("tenant_sso_login_")
 
 
 @override_settings(SESSION_COOKIE_DOMAIN=".example.com", SESSION_COOKIE_SECURE=True)
 def test_the_cookie_has_the_session_cookies_domain() -> None:
-    browser = Browser()
-    request = browser.request(secure=True)
-    state = stash.stash(request, stash.ATTEMPTS, {"connection": 1})
-    browser.respond(request)
-    [header] = browser.set_cookie_headers
+    browser, state, header = one_attempt(secure=True)
     assert header.startswith("tenant_sso_login_") and "Domain=.example.com" in header and "Secure" in header
     assert stash.peek(browser.request(secure=True), stash.ATTEMPTS, state) is not None
 
