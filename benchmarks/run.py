@@ -155,8 +155,8 @@ SAME_ORIGIN_LINK = {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate
 class Answer:
     """An HTTP answer as the load generator needs it."""
 
-    def __init__(self, url: str, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-        self.url, self.status_code, self.body = url, status, body
+    def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.status_code, self.body = status, body
         self.headers = {name.lower(): value for name, value in headers}
         self.cookies = [value for name, value in headers if name.lower() == "set-cookie"]
 
@@ -176,10 +176,6 @@ class LeanBrowser:
     def __init__(self) -> None:
         self.connections: dict[str, http.client.HTTPConnection] = {}
         self.cookies: dict[str, dict[str, str]] = {}
-
-    def forget(self, origin: str) -> None:
-        """A new browser for ``origin``: no cookies (no silent sign-in at an IdP)."""
-        self.cookies.pop(origin, None)
 
     def request(self, method: str, url: str, headers: dict[str, str] | None = None,
                 form: dict[str, str] | None = None) -> Answer:
@@ -212,7 +208,7 @@ class LeanBrowser:
         if response.will_close:
             connection.close()
             self.connections.pop(origin, None)
-        answer = Answer(url, response.status, response.getheaders(), data)
+        answer = Answer(response.status, response.getheaders(), data)
         for cookie in answer.cookies:
             pair, _, attributes = cookie.partition(";")
             name, _, value = pair.strip().partition("=")

@@ -195,14 +195,12 @@ def provision(
         else:
             django_groups = sync_groups(user, connection, idp_groups, current=set() if created else None)
         if not fresh:
-            identity.email = email
-            identity.idp_groups = idp_groups
-            identity.cognito_username = cognito_username
-            identity.last_login_at = now
+            this_login = {"email": email, "idp_groups": idp_groups, "cognito_username": cognito_username,
+                          "last_login_at": now}
+            for name, value in this_login.items():
+                setattr(identity, name, value)
             # Written as SQL (tenant_sso.sql), like the lock that read it: no model signals.
-            sql.update(router.db_for_write(FederatedIdentity), FederatedIdentity, {"id": identity.pk},
-                       {"email": email, "idp_groups": idp_groups, "cognito_username": cognito_username,
-                        "last_login_at": now})
+            sql.update(router.db_for_write(FederatedIdentity), FederatedIdentity, {"id": identity.pk}, this_login)
     return Provisioned(user, identity, created, linked, django_groups)
 
 

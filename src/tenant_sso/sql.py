@@ -97,11 +97,8 @@ def select(alias: str, model: type[Model], *, where: dict[str, Any], related: tu
     ``lock``: ``FOR UPDATE`` of the row and its related rows (inside a transaction)."""
     sql, parts = _statement(alias, model, related, tuple(where), extras, lock)
     db = connections[alias]
-    # Each value as the ORM's filter would send it (an integer key given as text, say).
-    fields: list[Any] = [model._meta.get_field(name) for name in where]
-    keys = [field.get_db_prep_value(value, db) for field, value in zip(fields, where.values(), strict=True)]
     with db.cursor() as cursor:
-        cursor.execute(sql, [*(extra_params or []), *keys])
+        cursor.execute(sql, [*(extra_params or []), *_keys(db, model, where)])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -123,6 +120,12 @@ def _write(alias: str, model: type[Model], kind: str, names: tuple[str, ...], wh
         return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     return (f"UPDATE {table} SET {', '.join(f'{c} = %s' for c in columns)} WHERE "
             + " AND ".join(f"{_name(db, model, name)} = %s" for name in where))
+
+
+def _keys(db: Any, model: type[Model], where: dict[str, Any]) -> list[Any]:
+    """``where``'s values as the ORM's filter would send them (an integer key given as text, say)."""
+    fields: list[Any] = [model._meta.get_field(name) for name in where]
+    return [field.get_db_prep_value(value, db) for field, value in zip(fields, where.values(), strict=True)]
 
 
 def _saved(db: Any, model: type[Model], values: dict[str, Any]) -> list[Any]:
@@ -148,8 +151,7 @@ def insert(alias: str, obj: Model) -> None:
 def update(alias: str, model: type[Model], where: dict[str, Any], values: dict[str, Any]) -> int:
     """``UPDATE`` of ``model``'s rows whose ``where`` fields equal the values given; the count."""
     db = connections[alias]
-    keys: list[Any] = [model._meta.get_field(name) for name in where]
-    params = _saved(db, model, values) + [f.get_db_prep_value(v, db) for f, v in zip(keys, where.values(), strict=True)]
+    params = _saved(db, model, values) + _keys(db, model, where)
     with db.cursor() as cursor:
         cursor.execute(_write(alias, model, "update", tuple(values), tuple(where)), params)
         return int(cursor.rowcount)

@@ -118,8 +118,7 @@ def _expired(kind: Kind, entry: dict[str, Any], now: float) -> bool:
 def entries(request: HttpRequest, kind: Kind) -> dict[str, Any]:
     """Every entry of ``kind`` this request holds, by id (expired ones included)."""
     if kind.cookie:
-        opened = (_opened(request, kind, name) for name in _cookie_names(request, kind))
-        return dict(found for found in opened if found is not None)
+        return _by_id(_opened_all(request, kind))
     entries = request.session.get(kind.key)
     return dict(entries) if isinstance(entries, dict) else {}
 
@@ -136,14 +135,15 @@ def stash(request: HttpRequest, kind: Kind, value: dict[str, Any], *, id: str | 
         sealed = crypto.seal(kind.key, json.dumps({"id": id, "value": entry}, separators=(",", ":")).encode())
         if len(sealed) > COOKIE_LIMIT:
             raise TooLarge(f"{kind.key} entry of {len(sealed)} bytes")
-    kept = entries(request, kind)
+    opened = _opened_all(request, kind) if kind.cookie else {}
+    kept = _by_id(opened) if kind.cookie else entries(request, kind)
     kept.pop(id, None)
     kept = {k: v for k, v in kept.items() if isinstance(v, dict) and not _expired(kind, v, now)}
     while kept and len(kept) >= kind.cap():
         kept.pop(min(kept, key=lambda k: _at(kept[k]) or 0.0))
     if kind.cookie:
-        for name in _cookie_names(request, kind):  # the expired, the capped away, the replaced
-            if (found := _opened(request, kind, name)) is None or found[0] not in kept:
+        for name, found in opened.items():  # the expired, the capped away, the replaced
+            if found is None or found[0] not in kept:
                 _queue(request, kind, name, None)
         _queue(request, kind, _cookie_name(request, kind, id), sealed)
         return id
@@ -234,6 +234,15 @@ def _opened(request: HttpRequest, kind: Kind, name: str) -> tuple[str, dict[str,
     if _cookie_name(request, kind, found["id"]) != name:  # a sealed entry moved under another name
         return None
     return found["id"], found["value"]
+
+
+def _opened_all(request: HttpRequest, kind: Kind) -> dict[str, tuple[str, dict[str, Any]] | None]:
+    """Every cookie of ``kind`` this request holds, by name, opened (None: not ours)."""
+    return {name: _opened(request, kind, name) for name in _cookie_names(request, kind)}
+
+
+def _by_id(opened: dict[str, tuple[str, dict[str, Any]] | None]) -> dict[str, Any]:
+    return dict(found for found in opened.values() if found is not None)
 
 
 def _queue(request: HttpRequest, kind: Kind, name: str, sealed: str | None) -> None:
